@@ -1,0 +1,117 @@
+"""The lecture's nets, its (2, 20) batch and its custom initializer, built as it builds them.
+
+Random draws come in the lecture's order (the batch, then the weights at the first
+forward), so from MXNet's default seed (the stream of ``mx.random.seed(0)``) the values
+are those printed in the 2019 lecture notebook.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator, Optional, Tuple
+
+import mxnet as mx
+from mxnet import init, nd
+from mxnet.gluon import nn
+
+from .contexts import CtxSpec, resolve_ctx
+
+
+@contextlib.contextmanager
+def fresh_names() -> Iterator[None]:
+    """Names restart at ``dense0`` inside the block (a new ``mx.name.NameManager``).
+
+    Gluon numbers layers with process-wide counters, so re-running a cell makes
+    ``dense2``, ``dense3``... Inside ``fresh_names()`` every run gives the same names.
+
+    >>> with fresh_names():
+    ...     a = nn.Dense(3)
+    >>> with fresh_names():
+    ...     b = nn.Dense(3)
+    >>> a.name, b.name
+    ('dense0', 'dense0')
+    """
+    with mx.name.NameManager():
+        yield
+
+
+def _batch(ctx) -> nd.NDArray:
+    # Drawn on the CPU, as in the lecture, so the stream is the same for every context.
+    return nd.random.uniform(shape=(2, 20), ctx=mx.cpu()).as_in_context(ctx[0])
+
+
+def lecture_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None) -> Tuple[nn.Sequential, nd.NDArray]:
+    """The lecture's MLP, Dense(256, relu) -> Dense(10), initialized, one forward done.
+
+    Built under ``fresh_names()``, so its parameters are ``dense0_weight``... ``dense1_bias``.
+    ``seed`` calls ``mx.random.seed(seed)`` first; ``seed=0`` gives the lecture's numbers.
+
+    >>> net, X = lecture_mlp(ctx='cpu', seed=0)
+    >>> X.shape, net[0].weight.name, net[0].weight.shape
+    ((2, 20), 'dense0_weight', (256, 20))
+    >>> print(net(X)[0, :3])
+    <BLANKLINE>
+    [ 0.09543005  0.04614332 -0.00286653]
+    <NDArray 3 @cpu(0)>
+    """
+    ctx = resolve_ctx(ctx)
+    if seed is not None:
+        mx.random.seed(seed)
+    with fresh_names():
+        net = nn.Sequential()
+        net.add(nn.Dense(256, activation="relu"))
+        net.add(nn.Dense(10))
+    net.initialize(ctx=ctx)
+    X = _batch(ctx)
+    net(X)
+    return net, X
+
+
+def lecture_tied_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None) -> Tuple[nn.Sequential, nd.NDArray]:
+    """The lecture's tied net: layers 1 and 2 share one set of parameters (``params=``).
+
+    >>> net, X = lecture_tied_mlp(ctx='cpu', seed=0)
+    >>> net[1].weight is net[2].weight
+    True
+    >>> list(net.collect_params())  # shared is built first, so it is dense0; listed once
+    ['dense1_weight', 'dense1_bias', 'dense0_weight', 'dense0_bias', 'dense3_weight', 'dense3_bias']
+    """
+    ctx = resolve_ctx(ctx)
+    if seed is not None:
+        mx.random.seed(seed)
+    with fresh_names():
+        net = nn.Sequential()
+        shared = nn.Dense(8, activation="relu")
+        net.add(nn.Dense(8, activation="relu"),
+                shared,
+                nn.Dense(8, activation="relu", params=shared.params),
+                nn.Dense(10))
+    net.initialize(ctx=ctx)
+    X = _batch(ctx)
+    net(X)
+    return net, X
+
+
+class MyInit(init.Initializer):
+    """The lecture's custom initializer: U(-10, 10), then entries with ``|w| < 5`` set to 0.
+
+    Only weights use it (``_init_weight``); a Dense bias keeps its own ``'zeros'``.
+    ``verbose=True`` prints ``Init <name> <shape>`` as the lecture does.
+
+    >>> with fresh_names():
+    ...     layer = nn.Dense(3, in_units=4)
+    >>> layer.initialize(MyInit())
+    Init dense0_weight (3, 4)
+    >>> w = layer.weight.data().abs()
+    >>> bool(((w == 0) + (w >= 5) * (w < 10)).min())
+    True
+    """
+
+    def __init__(self, verbose: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.verbose = verbose
+
+    def _init_weight(self, name, data):
+        if self.verbose:
+            print("Init", name, data.shape)
+        data[:] = nd.random.uniform(low=-10, high=10, shape=data.shape)
+        data *= data.abs() >= 5
