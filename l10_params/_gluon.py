@@ -155,3 +155,57 @@ def forward_ctx_error(net: gluon.Block, X) -> "str | None":
 def ctx_map(p: gluon.Parameter) -> Dict[str, "mx.nd.NDArray"]:
     """``{'cpu(0)': array, ...}``: each context's copy of an initialized parameter."""
     return {str(c): d for c, d in zip(p.list_ctx(), p.list_data())}
+
+
+def initializer_names() -> List[str]:
+    """The names MXNet's ``init.create`` knows (``'zeros'``, ``'xavier'``, ...), sorted."""
+    from mxnet import initializer, registry
+
+    return sorted(registry._REGISTRY[initializer.Initializer])
+
+
+import contextlib  # noqa: E402  (used by separate_uses below)
+
+
+def param_site(net: gluon.Block, path: str) -> Tuple[gluon.Block, str]:
+    """The block that registers the parameter at structural ``path`` and its key there.
+
+    ``'2.weight'`` -> ``(net[2], 'weight')``: the path's last part is the key in that
+    block's ``_reg_params``, the parts before it are child keys.
+    """
+    *keys, key = path.split(".")
+    block = net
+    for k in keys:
+        block = block._children[k]
+    return block, key
+
+
+@contextlib.contextmanager
+def separate_uses(net: gluon.Block, replacements: Dict[str, gluon.Parameter]):
+    """Inside the block, the use at each structural path reads its own replacement Parameter.
+
+    Used to untie a tied parameter for one computation (each use gets its own copy).
+    Hybridization is switched off meanwhile (a cached graph holds the old parameters);
+    every use and flag is put back on exit, even after an error.
+    """
+    swapped, flags = [], []
+    stack = [net]
+    while stack:
+        b = stack.pop()
+        if isinstance(b, gluon.HybridBlock):
+            flags.append((b, b._active))
+            object.__setattr__(b, "_active", False)
+        stack.extend(b._children.values())
+    try:
+        for path, new in replacements.items():
+            block, key = param_site(net, path)
+            swapped.append((block, key, block._reg_params[key]))
+            block._reg_params[key] = new
+            object.__setattr__(block, key, new)
+        yield
+    finally:
+        for block, key, old in reversed(swapped):
+            block._reg_params[key] = old
+            object.__setattr__(block, key, old)
+        for b, active in flags:
+            object.__setattr__(b, "_active", active)

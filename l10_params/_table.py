@@ -30,6 +30,10 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 class Table:
     """Rows of one frozen dataclass with a title, chosen columns and footer lines.
 
@@ -84,11 +88,8 @@ class Table:
         heads = [h for _, h in self.columns]
         cells = self._cells()
         widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(heads)]
-        numeric = [
-            bool(self.rows) and all(isinstance(getattr(r, a), (int, float)) and not
-                                    isinstance(getattr(r, a), bool) for r in self.rows)
-            for a, _ in self.columns
-        ]
+        numeric = [bool(self.rows) and all(_is_number(getattr(r, a)) or getattr(r, a) is None
+                                           for r in self.rows) for a, _ in self.columns]
 
         def line(vals):
             out = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(vals, widths, numeric)]

@@ -1,17 +1,23 @@
 """Choosing where parameters live: CPU, GPU or several devices.
 
 The PyPI wheel of MXNet 1.9.1 is CPU-only; ``mx.gpu()`` there fails late, inside the first
-operation. These helpers decide early and say why.
+operation, with an ``MXNetError``. These helpers decide early and say why. Several devices
+are testable without a GPU as ``[mx.cpu(0), mx.cpu(1)]``, which MXNet treats as two devices.
 """
 from __future__ import annotations
 
 import os
-from typing import List, Optional, Sequence, Union
+import re
+from typing import List, Sequence, Union
 
 import mxnet as mx
 
 ENV_VAR = "L10_PARAMS_CTX"
 CtxSpec = Union[None, str, mx.Context, Sequence[Union[str, mx.Context]]]
+
+# 'cpu', 'gpu:1', and also 'cpu(1)', the way MXNet prints a Context.
+_SPEC = re.compile(r"^(?P<kind>[a-z_]+)(?:(?::(?P<i1>[^()]*))|(?:\((?P<i2>[^()]*)\)))?$")
+_HINT = "use 'auto', 'cpu', 'gpu', 'gpu:1' or a comma-separated list such as 'cpu:0,cpu:1'"
 
 
 class Contexts(list):
@@ -37,7 +43,11 @@ def cuda_in_build() -> bool:
 
 
 def num_gpus() -> int:
-    """GPUs this build of MXNet can use on this machine (0 on a CPU-only build)."""
+    """GPUs this build of MXNet can use on this machine (0 on a CPU-only build).
+
+    >>> num_gpus() >= 0
+    True
+    """
     if not cuda_in_build():
         return 0
     try:
@@ -72,25 +82,8 @@ def _no_gpu_reason() -> str:
     return "this machine has no GPU that MXNet can see (mx.context.num_gpus() is 0)"
 
 
-def _parse_one(spec: str) -> mx.Context:
-    text = spec.strip().lower()
-    kind, _, index = text.partition(":")
-    if kind not in ("cpu", "gpu"):
-        raise ValueError(
-            f"context {spec!r} is not understood; use 'auto', 'cpu', 'gpu', 'gpu:1' "
-            "or a comma-separated list such as 'cpu:0,cpu:1'"
-        )
-    if index == "":
-        i = 0
-    elif index.isdigit():
-        i = int(index)
-    else:
-        raise ValueError(
-            f"context {spec!r} has device index {index!r}, which is not a whole number "
-            f"≥ 0; write it as '{kind}:0' or '{kind}:1'"
-        )
-    if kind == "cpu":
-        return mx.cpu(i)
+def _check_gpu(i: int, spec) -> None:
+    """Raise ValueError unless GPU ``i`` exists for this build and machine."""
     n = num_gpus()
     if n == 0:
         raise ValueError(
@@ -102,45 +95,48 @@ def _parse_one(spec: str) -> mx.Context:
             f"context {spec!r} asks for GPU {i}, but this machine has {n} GPU(s): "
             f"gpu:0 to gpu:{n - 1}; use one of those or 'auto'"
         )
-    return mx.gpu(i)
 
 
-def resolve_ctx(spec: CtxSpec = None) -> Contexts:
-    """Turn a context spec into a list of contexts, checking that each one can be used.
+def _parse_one(spec: str) -> mx.Context:
+    text = spec.strip().lower()
+    m = _SPEC.match(text)
+    if not m or m["kind"] not in ("cpu", "gpu"):
+        raise ValueError(f"context {spec!r} is not understood; {_HINT}")
+    kind, index = m["kind"], (m["i1"] if m["i1"] is not None else m["i2"])
+    index = "0" if index is None else index.strip()
+    if not index.isdigit():
+        raise ValueError(
+            f"context {spec!r} has device index {index!r}, which is not a whole number "
+            f"≥ 0; write it as '{kind}:0' or '{kind}:1'"
+        )
+    i = int(index)
+    if kind == "gpu":
+        _check_gpu(i, spec)
+        return mx.gpu(i)
+    return mx.cpu(i)
 
-    ``spec`` is ``'auto'`` (the default: every GPU when there is one, else the CPU),
-    ``'cpu'``, ``'gpu'``, ``'gpu:1'``, ``'cpu:0,cpu:1'``, an ``mx.Context`` or a list of
-    these. ``None`` reads the ``L10_PARAMS_CTX`` environment variable, then ``'auto'``.
-    The result's ``.reason`` says what was chosen and why.
 
-    >>> resolve_ctx('cpu:0,cpu:1')
-    [cpu(0), cpu(1)]
-    >>> resolve_ctx('auto').reason if num_gpus() == 0 else 'auto (argument): no GPU...'
-    'auto (argument): no GPU...'
-    >>> resolve_ctx('tpu')
-    Traceback (most recent call last):
-    ...
-    ValueError: context 'tpu' is not understood; use 'auto', 'cpu', 'gpu', ...
-    """
-    source = "argument"
-    if spec is None:
-        env = os.environ.get(ENV_VAR, "").strip()
-        spec, source = (env, f"${ENV_VAR}") if env else ("auto", "default")
-    if isinstance(spec, mx.Context):
-        return Contexts([spec], f"given {spec}")
+def _auto(source: str) -> Contexts:
+    n = num_gpus()
+    if n:
+        gpus = [mx.gpu(i) for i in range(n)]
+        return Contexts(gpus, f"auto ({source}): {n} GPU(s) found, using "
+                              + ", ".join(map(str, gpus)))
+    return Contexts([mx.cpu()], f"auto ({source}): no GPU, {_no_gpu_reason()}; using cpu(0)")
+
+
+def _resolve(spec, source: str) -> Contexts:
     if isinstance(spec, str):
         if spec.strip().lower() == "auto":
-            n = num_gpus()
-            if n:
-                return Contexts([mx.gpu(i) for i in range(n)], f"auto ({source}): {n} GPU(s)")
-            return Contexts([mx.cpu()], f"auto ({source}): no GPU, {_no_gpu_reason()}; "
-                                        "using cpu(0)")
-        parts = [s for s in spec.split(",")]
+            return _auto(source)
+        parts = spec.split(",")
         if not spec.strip() or any(not s.strip() for s in parts):
             raise ValueError(
                 f"context {spec!r} has an empty entry; write e.g. 'cpu', 'gpu:0' or 'cpu:0,cpu:1'"
             )
         items: list = parts
+    elif isinstance(spec, mx.Context):
+        items = [spec]
     elif isinstance(spec, (list, tuple)):
         if not spec:
             raise ValueError("an empty list of contexts; give at least one, e.g. [mx.cpu()]")
@@ -148,21 +144,61 @@ def resolve_ctx(spec: CtxSpec = None) -> Contexts:
     else:
         raise TypeError(
             f"ctx must be a string such as 'cpu' or 'gpu:0', an mx.Context or a list of them, "
-            f"not {type(spec).__name__} ({spec!r})"
+            f"not {type(spec).__name__} ({spec!r:.60})"
         )
     out: List[mx.Context] = []
     for item in items:
         if isinstance(item, mx.Context):
             c = item
+            if c.device_type == "gpu":
+                _check_gpu(c.device_id, c)
         elif isinstance(item, str):
             if item.strip().lower() == "auto":
-                raise ValueError("'auto' cannot be part of a list; use 'auto' alone")
+                raise ValueError(f"'auto' cannot be part of a list ({spec!r}); use 'auto' alone")
             c = _parse_one(item)
         else:
-            raise TypeError(f"each context must be a string or an mx.Context, not {item!r}")
-        if c.device_type == "gpu" and c.device_id >= num_gpus():
-            _parse_one(f"gpu:{c.device_id}")  # raises with the reason
+            raise TypeError(
+                f"each context must be a string such as 'cpu:0' or an mx.Context, "
+                f"not {type(item).__name__} ({item!r:.60})"
+            )
         if c in out:
             raise ValueError(f"context {c} is listed twice in {spec!r}; list each device once")
         out.append(c)
     return Contexts(out, f"{', '.join(map(str, out))} ({source})")
+
+
+def resolve_ctx(spec: CtxSpec = None) -> Contexts:
+    """Turn a context spec into a list of contexts, checking that each one can be used.
+
+    ``spec`` is ``'auto'`` (the default: every GPU when there is one, else the CPU),
+    ``'cpu'``, ``'gpu'``, ``'gpu:1'``, ``'cpu:0,cpu:1'`` (``'cpu(1)'`` as MXNet prints it
+    works too), an ``mx.Context`` or a list of these. ``None`` reads the ``L10_PARAMS_CTX``
+    environment variable, then ``'auto'``; an explicit argument always wins over the
+    variable. The result's ``.reason`` says what was chosen and why. Nothing runs on the
+    chosen devices: asking for a GPU this build or machine lacks is a ``ValueError`` here,
+    not an ``MXNetError`` at the first operation.
+
+    >>> resolve_ctx('cpu:0,cpu:1')
+    [cpu(0), cpu(1)]
+    >>> resolve_ctx(mx.cpu(1)).reason
+    'cpu(1) (argument)'
+    >>> resolve_ctx('auto').reason if num_gpus() == 0 else 'auto (argument): no GPU...'
+    'auto (argument): no GPU...'
+    >>> resolve_ctx('tpu')
+    Traceback (most recent call last):
+    ...
+    ValueError: context 'tpu' is not understood; use 'auto', 'cpu', 'gpu', ...
+    """
+    if isinstance(spec, Contexts) and spec.reason:
+        return Contexts(_resolve(list(spec), "argument"), spec.reason)
+    if spec is not None:
+        return _resolve(spec, "argument")
+    env = os.environ.get(ENV_VAR, "").strip()
+    if not env:
+        return _auto("default")
+    try:
+        return _resolve(env, f"${ENV_VAR}")
+    except ValueError as e:
+        raise ValueError(
+            f"${ENV_VAR}={env!r} is not usable: {e}; fix the variable or unset it"
+        ) from None

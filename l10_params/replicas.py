@@ -1,0 +1,193 @@
+"""One parameter, several devices: the copies (replicas) Gluon keeps on each context.
+
+``net.initialize(ctx=[c0, c1])`` gives every parameter one copy per context
+(``param.list_data()``). Gluon's ``Trainer`` keeps them identical: its KVStore sums the
+gradients of all copies and writes the same update to each. ``replicas`` shows that they
+agree, ``reset_ctx`` moves a net and proves that no value changed on the way, and
+``check_forward_ctx`` says early when data and parameters live on different devices.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Tuple
+
+import mxnet as mx
+import numpy as np
+from mxnet import gluon
+
+from . import _gluon
+from ._table import Table
+from .contexts import CtxSpec, resolve_ctx
+
+
+@dataclass(frozen=True)
+class ReplicaRow:
+    name: str
+    paths: Tuple[str, ...]
+    context: str
+    shape: str
+    max_diff: float
+    identical: bool
+
+
+@dataclass(frozen=True)
+class MoveRow:
+    name: str
+    paths: Tuple[str, ...]
+    shape: str
+    before: Tuple[str, ...]
+    after: Tuple[str, ...]
+    max_change: float
+    unchanged: bool
+
+
+def _initialized(target, what: str):
+    """[(Parameter, paths)] for every distinct parameter; ValueError unless all have values."""
+    _gluon.check_target(target, what)
+    items = list(_gluon.unique_params(target).values())
+    if not items:
+        raise ValueError(f"{what} has no parameters; pass a net that holds some, e.g. Dense layers")
+    for p, paths in items:
+        st = _gluon.state(p)
+        if st == _gluon.DEFERRED:
+            raise ValueError(
+                f"parameter {p.name!r} ({paths[0]}) is deferred, shape "
+                f"{_gluon.format_shape(p.shape)}: it has no values on any context yet; "
+                "run one forward pass first, e.g. net(X)"
+            )
+        if st == _gluon.UNINITIALIZED:
+            raise ValueError(
+                f"parameter {p.name!r} ({paths[0]}) was never initialized, so it lives on no "
+                "context; call net.initialize(ctx=...) and run one forward pass first"
+            )
+    return items
+
+
+def _max_abs(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a.astype(np.float64) - b.astype(np.float64)).max()) if a.size else 0.0
+
+
+def replicas(target) -> Table:
+    """Each context's copy of each parameter, compared with the copy on the first context.
+
+    One row per parameter and context (tied parameters once): the context, the shape, the
+    largest absolute difference from the first context's copy, and whether the two are
+    identical entry by entry. ``target`` is a Parameter, a ParameterDict or a net.
+
+    >>> from l10_params import lecture_mlp
+    >>> net, X = lecture_mlp(ctx='cpu:0,cpu:1', seed=0)
+    >>> t = replicas(net[0].weight)
+    >>> print(t)
+    Replicas of 1 parameter(s) on 2 context(s)
+    name           context  shape      max |diff|  identical
+    -------------  -------  ---------  ----------  ---------
+    dense0_weight  cpu(0)   (256, 20)           0  yes
+    dense0_weight  cpu(1)   (256, 20)           0  yes
+    all replicas identical
+    >>> all(r.identical for r in replicas(net))
+    True
+    """
+    rows = []
+    ctxs = set()
+    for p, paths in _initialized(target, "target"):
+        copies = [(str(c), d.asnumpy()) for c, d in zip(p.list_ctx(), p.list_data())]
+        first = copies[0][1]
+        for c, a in copies:
+            ctxs.add(c)
+            rows.append(ReplicaRow(p.name, tuple(paths), c, _gluon.format_shape(p.shape),
+                                   _max_abs(a, first), bool(np.array_equal(a, first))))
+    differ = sorted({r.name for r in rows if not r.identical})
+    footer = (f"{len(differ)} parameter(s) differ between contexts: {', '.join(differ)}"
+              if differ else "all replicas identical")
+    n = len({r.name for r in rows})
+    return Table(rows, title=f"Replicas of {n} parameter(s) on {len(ctxs)} context(s)",
+                 columns=[("name", "name"), ("context", "context"), ("shape", "shape"),
+                          ("max_diff", "max |diff|"), ("identical", "identical")],
+                 footer=[footer])
+
+
+def reset_ctx(net, ctx: CtxSpec = None) -> Table:
+    """Move every parameter to ``ctx`` with Gluon's ``collect_params().reset_ctx`` and check it.
+
+    Every value is copied before the move and compared after it; a change raises
+    ``RuntimeError``. Nothing moves when a parameter is deferred or uninitialized (no values
+    to move yet) or when its replicas differ (Gluon would silently average them): both are
+    a ``ValueError``. Gradients come back as zeros on the new contexts; build the
+    ``Trainer`` after moving. ``ctx`` goes through ``resolve_ctx``.
+
+    >>> from l10_params import lecture_mlp
+    >>> net, X = lecture_mlp(ctx='cpu:0,cpu:1', seed=0)
+    >>> t = reset_ctx(net, 'cpu:1')
+    >>> t[0].before, t[0].after, t[0].unchanged
+    (('cpu(0)', 'cpu(1)'), ('cpu(1)',), True)
+    >>> net[0].weight.list_ctx()
+    [cpu(1)]
+    """
+    target = ctx  # keep the argument's spelling for messages
+    ctx = resolve_ctx(target)
+    items = _initialized(net, "net")
+    before = {}
+    for p, paths in items:
+        copies = [d.asnumpy() for d in p.list_data()]
+        for c, a in zip(p.list_ctx()[1:], copies[1:]):
+            if not np.array_equal(a, copies[0]):
+                raise ValueError(
+                    f"the copies of {p.name!r} ({paths[0]}) differ between "
+                    f"{p.list_ctx()[0]} and {c} (max |diff| {_max_abs(a, copies[0]):.3g}); "
+                    "Gluon's reset_ctx would average them; see replicas(net), run trainer.step "
+                    "to sync them, or call net.collect_params().reset_ctx(...) if averaging is meant"
+                )
+        before[id(p)] = (tuple(str(c) for c in p.list_ctx()), copies[0])
+    # Gluon's own call: a Block moves through its ParameterDict; a dict or Parameter directly.
+    (net.collect_params() if isinstance(net, gluon.Block) else net).reset_ctx(list(ctx))
+    rows = []
+    for p, paths in items:
+        where, old = before[id(p)]
+        now = p.list_data()
+        if [d.context for d in now] != list(ctx):
+            raise RuntimeError(
+                f"after reset_ctx, {p.name!r} lives on {p.list_ctx()}, not on {list(ctx)}"
+            )
+        new = [d.asnumpy() for d in now]
+        change = max(_max_abs(a, old) for a in new)
+        same = all(np.array_equal(a, old) and a.dtype == old.dtype for a in new)
+        if not same:
+            raise RuntimeError(
+                f"moving {p.name!r} ({paths[0]}) to {list(ctx)} changed its values "
+                f"(max |change| {change:.3g}); please report this with your MXNet version"
+            )
+        rows.append(MoveRow(p.name, tuple(paths), _gluon.format_shape(p.shape), where,
+                            tuple(str(c) for c in ctx), change, same))
+    return Table(rows, title=f"Moved {len(rows)} parameter(s) to {', '.join(map(str, ctx))}",
+                 columns=[("name", "name"), ("shape", "shape"), ("before", "from"),
+                          ("after", "to"), ("max_change", "max |change|"),
+                          ("unchanged", "unchanged")],
+                 footer=["every value moved unchanged"])
+
+
+def check_forward_ctx(net: gluon.Block, X) -> mx.Context:
+    """Raise ``ValueError`` unless ``net(X)`` can run where ``X`` lives; return that context.
+
+    Helpers that run a forward pass call this first, so a student reads which parameter
+    lives where and the fix instead of an error from deep inside MXNet.
+
+    >>> from l10_params import lecture_mlp
+    >>> net, X = lecture_mlp(ctx='cpu:0', seed=0)
+    >>> check_forward_ctx(net, X)
+    cpu(0)
+    >>> check_forward_ctx(net, X.as_in_context(mx.cpu(1)))
+    Traceback (most recent call last):
+    ...
+    ValueError: the data is on cpu(1) but parameter 'dense0_weight' (0.weight) lives on [cpu(0)]; ...
+    """
+    if not isinstance(net, gluon.Block):
+        raise TypeError(f"net must be a gluon.Block to run a forward pass, not "
+                        f"{type(net).__name__}; pass the network itself")
+    if not isinstance(X, mx.nd.NDArray):
+        raise TypeError(f"X must be an mx.nd.NDArray, not {type(X).__name__}; "
+                        "build it with nd.array(...) or nd.random.uniform(...)")
+    msg = _gluon.forward_ctx_error(net, X)
+    if msg:
+        # Gluon 1.x Blocks have no reset_ctx; the ParameterDict has.
+        raise ValueError(msg.replace("net.reset_ctx(", "net.collect_params().reset_ctx("))
+    return X.context

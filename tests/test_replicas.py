@@ -1,0 +1,204 @@
+"""replicas, reset_ctx, check_forward_ctx on one and on two devices (cpu(0), cpu(1))."""
+from __future__ import annotations
+
+import mxnet as mx
+import numpy as np
+import pytest
+from mxnet import autograd, gluon, nd
+from mxnet.gluon import nn
+
+from l10_params import lecture_tied_mlp
+from l10_params.contexts import ENV_VAR, num_gpus
+from l10_params.replicas import check_forward_ctx, replicas, reset_ctx
+
+TWO = [mx.cpu(0), mx.cpu(1)]
+
+
+def values(net):
+    """Gluon name -> list of each context's copy as NumPy."""
+    return {n: [d.asnumpy() for d in p.list_data()] for n, p in net.collect_params().items()}
+
+
+def test_replicas_of_a_parameter(mlp2):
+    net, _ = mlp2
+    t = replicas(net[0].weight)
+    assert [r.context for r in t] == ["cpu(0)", "cpu(1)"]
+    assert all(r.identical and r.max_diff == 0 and r.shape == "(256, 20)" for r in t)
+    assert t.footer == ("all replicas identical",)
+    assert "<table" in t._repr_html_() and "cpu(1)" in str(t)
+
+
+def test_replicas_of_a_net_and_a_dict(mlp2, mlp):
+    net, _ = mlp2
+    t = replicas(net)
+    assert len(t) == 4 * 2 and all(r.identical for r in t)
+    assert [r.name for r in t][::2] == ["dense0_weight", "dense0_bias", "dense1_weight",
+                                        "dense1_bias"]
+    assert len(replicas(net.collect_params("dense1_.*"))) == 4
+    one = replicas(mlp[0])
+    assert len(one) == 4 and {r.context for r in one} == {"cpu(0)"}
+
+
+def test_tied_parameters_once_per_context():
+    net, _ = lecture_tied_mlp(ctx=TWO, seed=0)
+    t = replicas(net)
+    assert len(t) == len(list(net.collect_params())) * 2 == 12
+    shared = [r for r in t if r.name == "dense0_weight"]
+    assert len(shared) == 2 and shared[0].paths == ("1.weight", "2.weight")
+
+
+def test_replicas_see_a_copy_that_differs(mlp2):
+    net, _ = mlp2
+    w = net[1].weight
+    w.list_data()[1][0, 0] += 0.5  # write one replica only
+    t = replicas(net)
+    bad = [r for r in t if not r.identical]
+    assert [(r.name, r.context) for r in bad] == [("dense1_weight", "cpu(1)")]
+    assert bad[0].max_diff == pytest.approx(0.5, abs=1e-6)
+    assert t.footer == ("1 parameter(s) differ between contexts: dense1_weight",)
+
+
+def test_kvstore_keeps_replicas_identical(mlp2):
+    """Per-device gradients differ; after trainer.step every replica is the same again."""
+    net, _ = mlp2
+    mx.random.seed(1)
+    X, y = nd.random.uniform(shape=(4, 20)), nd.array([0, 1, 2, 3])
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1},
+                            kvstore="device")
+    before = values(net)
+    xs, ys = gluon.utils.split_and_load(X, TWO), gluon.utils.split_and_load(y, TWO)
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    with autograd.record():
+        losses = [loss(net(a), b) for a, b in zip(xs, ys)]
+    for lo in losses:
+        lo.backward()
+    g0, g1 = (g.asnumpy() for g in net[0].weight.list_grad())
+    assert np.abs(g0 - g1).max() > 1e-4
+    trainer.step(4)
+    assert all(r.identical for r in replicas(net))
+    assert not np.array_equal(values(net)["dense0_weight"][0], before["dense0_weight"][0])
+
+
+@pytest.mark.parametrize("fixture, match", [
+    ("deferred_net", r"'dense0_weight' \(0.weight\) is deferred, shape \(4, \?\).*forward pass"),
+    ("raw_net", r"'dense0_weight' \(0.weight\) was never initialized.*net.initialize\(ctx="),
+])
+def test_replicas_refuse_nets_without_values(request, fixture, match):
+    with pytest.raises(ValueError, match=match):
+        replicas(request.getfixturevalue(fixture))
+
+
+def test_replicas_bad_targets():
+    with pytest.raises(TypeError, match=r"target must be a gluon.Block"):
+        replicas("dense0_weight")
+    with pytest.raises(ValueError, match=r"has no parameters"):
+        replicas(nn.Sequential())
+
+
+def test_reset_ctx_moves_values_unchanged(mlp2):
+    net, X = mlp2
+    out = net(X).asnumpy()
+    before = values(net)
+    t = reset_ctx(net, "cpu:1")
+    assert len(t) == 4 and all(r.unchanged and r.max_change == 0 for r in t)
+    assert t[0].before == ("cpu(0)", "cpu(1)") and t[0].after == ("cpu(1)",)
+    for name, p in net.collect_params().items():
+        assert p.list_ctx() == [mx.cpu(1)]
+        np.testing.assert_array_equal(p.data().asnumpy(), before[name][0])
+    assert np.array_equal(net(X.as_in_context(mx.cpu(1))).asnumpy(), out)
+
+
+def test_reset_ctx_one_to_two_devices(mlp):
+    net, X = mlp
+    reset_ctx(net, TWO)
+    assert all(r.identical for r in replicas(net))
+    assert net[0].weight.list_ctx() == TWO
+    net(X.as_in_context(mx.cpu(1)))  # runs on the new device
+
+
+def test_reset_ctx_on_a_dict_and_a_parameter_and_env(mlp2, monkeypatch):
+    net, _ = mlp2
+    assert len(reset_ctx(net.collect_params("dense0_.*"), "cpu:1")) == 2
+    assert net[0].weight.list_ctx() == [mx.cpu(1)] and net[1].weight.list_ctx() == TWO
+    reset_ctx(net[1].bias, "cpu:0")
+    assert net[1].bias.list_ctx() == [mx.cpu(0)]
+    monkeypatch.setenv(ENV_VAR, "cpu:1")
+    assert reset_ctx(net)[0].after == ("cpu(1)",)
+
+
+@pytest.mark.parametrize("fixture, match", [
+    ("deferred_net", r"is deferred.*no values on any context yet"),
+    ("raw_net", r"was never initialized"),
+])
+def test_reset_ctx_refuses_nets_without_values(request, fixture, match):
+    net = request.getfixturevalue(fixture)
+    where = [p._deferred_init for p in net.collect_params().values()]
+    with pytest.raises(ValueError, match=match):
+        reset_ctx(net, "cpu:1")
+    assert [p._deferred_init for p in net.collect_params().values()] == where  # unchanged
+
+
+@pytest.mark.parametrize("spec, err, match", [
+    ("gpu", ValueError, r"installed MXNet build has no CUDA"),
+    ("tpu", ValueError, r"not understood"),
+    (3, TypeError, r"ctx must be a string"),
+])
+def test_reset_ctx_bad_ctx_moves_nothing(mlp2, spec, err, match):
+    if spec == "gpu" and num_gpus():  # pragma: no cover - a GPU machine
+        pytest.skip("this machine has a GPU")
+    net, _ = mlp2
+    with pytest.raises(err, match=match):
+        reset_ctx(net, spec)
+    assert net[0].weight.list_ctx() == TWO
+
+
+def test_reset_ctx_refuses_differing_replicas(mlp2):
+    net, _ = mlp2
+    net[0].bias.list_data()[1][:] += 1
+    with pytest.raises(ValueError, match=r"copies of 'dense0_bias' \(0.bias\) differ between "
+                                         r"cpu\(0\) and cpu\(1\) \(max \|diff\| 1\).*average"):
+        reset_ctx(net, "cpu:0")
+    assert net[0].weight.list_ctx() == TWO and net[0].bias.list_ctx() == TWO
+
+
+def test_reset_ctx_detects_a_changed_value(mlp, monkeypatch):
+    """If Gluon's move ever altered a value, reset_ctx would say so.
+
+    To see the check fire we wrap Gluon's real ``ParameterDict.reset_ctx`` so that, after
+    the real move, it adds 1 to one parameter (a real MXNet write): a stand-in for a faulty
+    move, not a mock of the computation under test.
+    """
+    real = gluon.ParameterDict.reset_ctx
+
+    def faulty(self, ctx):
+        real(self, ctx)
+        self["dense1_bias"].set_data(self["dense1_bias"].data() + 1)
+
+    monkeypatch.setattr(gluon.ParameterDict, "reset_ctx", faulty)
+    net, _ = mlp
+    with pytest.raises(RuntimeError, match=r"moving 'dense1_bias' \(1.bias\) to \[cpu\(1\)\] "
+                                           r"changed its values \(max \|change\| 1\)"):
+        reset_ctx(net, "cpu:1")
+
+
+def test_check_forward_ctx(mlp, mlp2):
+    net, X = mlp
+    assert check_forward_ctx(net, X) == mx.cpu(0)
+    X1 = X.as_in_context(mx.cpu(1))
+    with pytest.raises(ValueError, match=r"the data is on cpu\(1\) but parameter 'dense0_weight' "
+                                         r"\(0.weight\) lives on \[cpu\(0\)\]; move the data with "
+                                         r"X.as_in_context\(cpu\(0\)\) or the net with "
+                                         r"net.collect_params\(\).reset_ctx\(cpu\(1\)\)"):
+        check_forward_ctx(net, X1)
+    with pytest.raises(RuntimeError):  # what Gluon itself says, deep in the forward pass
+        net(X1)
+    net2, _ = mlp2
+    assert check_forward_ctx(net2, X1) == mx.cpu(1)
+
+
+def test_check_forward_ctx_types(mlp):
+    net, X = mlp
+    with pytest.raises(TypeError, match=r"net must be a gluon.Block to run a forward pass"):
+        check_forward_ctx(net.collect_params(), X)
+    with pytest.raises(TypeError, match=r"X must be an mx.nd.NDArray, not ndarray"):
+        check_forward_ctx(net, X.asnumpy())

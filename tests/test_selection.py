@@ -1,0 +1,136 @@
+"""select, freeze, unfreeze, set_attr against real Gluon nets; every error changes nothing."""
+import mxnet as mx
+import pytest
+from mxnet import gluon
+from mxnet.gluon import nn
+
+from l10_params import freeze, fresh_names, select, set_attr, unfreeze
+
+
+def test_select_is_collect_params(mlp):
+    net, _ = mlp
+    for pattern in (".*weight", "dense0.*", None):
+        assert list(select(net, pattern)) == list(net.collect_params(pattern))
+    assert select(net, ".*weight")["dense0_weight"] is net[0].weight
+
+
+def test_exclude(mlp):
+    net, _ = mlp
+    assert list(select(net, exclude=".*bias")) == ["dense0_weight", "dense1_weight"]
+    assert list(select(net, "dense0.*", exclude=".*bias")) == ["dense0_weight"]
+
+
+def test_select_on_parameterdict(mlp):
+    net, _ = mlp
+    assert list(select(net.collect_params(), ".*bias")) == ["dense0_bias", "dense1_bias"]
+
+
+def test_tied_parameters_once(tied):
+    net, _ = tied
+    assert list(select(net, ".*weight")) == ["dense1_weight", "dense0_weight", "dense3_weight"]
+
+
+def test_anchored_pattern_suggests_dot_star(mlp):
+    net, _ = mlp
+    with pytest.raises(ValueError, match=r"'weight' matches no parameter.*use '\.\*weight'"):
+        select(net, "weight")
+
+
+def test_counted_up_names_are_explained():
+    mx.random.seed(0)
+    with fresh_names():
+        nn.Dense(1), nn.Dense(1)  # a cell that ran before
+        net = nn.Sequential()
+        net.add(nn.Dense(4), nn.Dense(2))
+    net.initialize()
+    net(mx.nd.ones((1, 3)))
+    with pytest.raises(ValueError, match=r"count up per process.*this net's layers are "
+                                         r"dense2, dense3; use 'dense2\.\*'.*fresh_names"):
+        select(net, "dense0.*")
+
+
+def test_invalid_regex(mlp):
+    net, _ = mlp
+    with pytest.raises(ValueError, match=r"pattern '\*weight' is not a valid regular expression"):
+        select(net, "*weight")
+    with pytest.raises(ValueError, match=r"exclude '\(' is not a valid regular expression"):
+        select(net, exclude="(")
+
+
+def test_exclude_removing_everything(mlp):
+    net, _ = mlp
+    with pytest.raises(ValueError, match=r"exclude '\.\*' removes every selected parameter"):
+        select(net, ".*weight", exclude=".*")
+
+
+@pytest.mark.parametrize("bad", [42, "net", [1, 2], None])
+def test_select_wrong_type(bad):
+    with pytest.raises(TypeError, match=r"must be a gluon.Block, a ParameterDict"):
+        select(bad, ".*")
+
+
+def test_select_parameter_is_type_error(mlp):
+    net, _ = mlp
+    with pytest.raises(TypeError, match="not Parameter"):
+        select(net[0].weight, ".*")
+
+
+def test_pattern_wrong_type(mlp):
+    net, _ = mlp
+    with pytest.raises(TypeError, match=r"regex string such as '\.\*weight', not 3"):
+        select(net, 3)
+
+
+def test_freeze_unfreeze(mlp):
+    net, X = mlp
+    assert freeze(net, "dense0.*") == ["dense0_weight", "dense0_bias"]
+    assert [p.grad_req for p in net.collect_params().values()] == ["null", "null", "write",
+                                                                    "write"]
+    # a frozen layer really gets no gradient: one backward leaves it without a grad array
+    with mx.autograd.record():
+        net(X).sum().backward()
+    assert net[1].weight.grad().abs().sum().asscalar() > 0
+    with pytest.raises(RuntimeError):
+        net[0].weight.grad()
+    assert unfreeze(net) == list(net.collect_params())
+    assert all(p.grad_req == "write" for p in net.collect_params().values())
+
+
+def test_set_attr(mlp):
+    net, _ = mlp
+    assert set_attr(net, ".*bias", wd_mult=0, lr_mult=2) == ["dense0_bias", "dense1_bias"]
+    assert (net[0].bias.wd_mult, net[0].bias.lr_mult, net[0].weight.wd_mult) == (0.0, 2.0, 1.0)
+    assert set_attr(net, None, grad_req="add") == list(net.collect_params())
+
+
+def _attrs(net):
+    return [(p.grad_req, p.lr_mult, p.wd_mult) for p in net.collect_params().values()]
+
+
+@pytest.mark.parametrize("attrs, message", [
+    ({"lr_mult": 2, "grad_req": "frozen"}, r"grad_req='frozen' is not one of \('write', 'add', 'null'\)"),
+    ({"wd_mult": 0, "momentum": 1}, r"unknown attribute 'momentum'; set_attr sets grad_req, lr_mult, wd_mult"),
+    ({"lr_mult": -1}, r"lr_mult=-1 must be a finite number >= 0"),
+    ({"lr_mult": float("nan")}, r"lr_mult=nan must be a finite number"),
+    ({"wd_mult": "0"}, r"wd_mult='0' must be a finite number"),
+    ({}, r"set_attr needs at least one of grad_req, lr_mult, wd_mult"),
+])
+def test_set_attr_bad_values_change_nothing(mlp, attrs, message):
+    net, _ = mlp
+    before = _attrs(net)
+    with pytest.raises(ValueError, match=message):
+        set_attr(net, ".*", **attrs)
+    assert _attrs(net) == before
+
+
+def test_set_attr_empty_selection_changes_nothing(mlp):
+    net, _ = mlp
+    before = _attrs(net)
+    with pytest.raises(ValueError, match="matches no parameter"):
+        set_attr(net, "bias", lr_mult=0)
+    assert _attrs(net) == before
+
+
+def test_result_is_a_parameterdict(mlp):
+    net, _ = mlp
+    assert isinstance(select(net, ".*"), gluon.ParameterDict)
