@@ -132,8 +132,9 @@ class Tour:
 
 
 def main(ctx: CtxSpec = None, lang: str = "en", stop: Optional[int] = None,
-         out: TextIO = sys.stdout) -> None:
+         out: Optional[TextIO] = None) -> None:
     """Print the tour: its header, then every step's explanation, code and output."""
+    out = out or sys.stdout
     tour = Tour(ctx=ctx, lang=lang)
     tour.check_stop(stop)
     head = {"en": "Managing Parameters: the lecture, step by step",

@@ -1,0 +1,64 @@
+"""The command line through main([...]): output, exit status, one-line errors."""
+import mxnet as mx
+import pytest
+
+from l10_params import lecture_mlp
+from l10_params.cli import main
+
+
+def test_tour_steps(capsys):
+    assert main(["tour", "--ctx", "cpu", "--step", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "── 1/" in out and "0.09543005  0.04614332" in out and "── 2/" not in out
+
+
+def test_tour_env_ctx(capsys, monkeypatch):
+    monkeypatch.setenv("L10_PARAMS_CTX", "cpu:0,cpu:1")
+    assert main(["tour", "--step", "1"]) == 0
+    assert "context: cpu(0), cpu(1) ($L10_PARAMS_CTX)" in capsys.readouterr().out
+
+
+def test_summary_model_zoo(capsys):
+    assert main(["summary", "squeezenet1.1", "--select", ".*conv0.*"]) == 0
+    out = capsys.readouterr().out
+    assert "squeezenet0_conv0_weight" in out and "(64, 3, 3, 3)" in out
+
+
+def test_summary_params_file(tmp_path, capsys):
+    net, _ = lecture_mlp(ctx="cpu", seed=0)
+    path = tmp_path / "mlp.params"
+    net.save_parameters(str(path))
+    assert main(["summary", str(path), "--stats"]) == 0
+    out = capsys.readouterr().out
+    assert "0.weight" in out and "(256, 20)" in out and "Total: 7,946 values" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["tour", "--ctx", "tpu"], "l10-params: error: context 'tpu' is not understood"),
+    (["tour", "--ctx", "gpu"], "the installed MXNet build has no CUDA"),
+    (["tour", "--step", "0"], "step must be a whole number from 1 to"),
+    (["tour", "--lang", "fr"], "argument --lang: invalid choice: 'fr'"),
+    (["tour", "--step", "x"], "argument --step: invalid int value: 'x'"),
+    (["summary", "resnet18"], "'resnet18' is neither a file nor a model-zoo name; close names: "),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+])
+def test_wrong_arguments_exit_2_with_one_line(capsys, argv, message):
+    if "gpu" in argv and mx.context.num_gpus() > 0:
+        pytest.skip("this machine has a GPU")
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert len(captured.err.strip().splitlines()) == 1 and "Traceback" not in captured.err
+    assert captured.out == ""
+
+
+def test_not_a_params_file(tmp_path, capsys):
+    bad = tmp_path / "notes.params"
+    bad.write_text("hello")
+    assert main(["summary", str(bad)]) == 2
+    assert "is not a file written by save_parameters" in capsys.readouterr().err
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "tour" in capsys.readouterr().out
