@@ -39,7 +39,8 @@ def _batch(ctx) -> nd.NDArray:
     return nd.random.uniform(shape=(2, 20), ctx=mx.cpu()).as_in_context(ctx[0])
 
 
-def lecture_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None) -> Tuple[nn.Sequential, nd.NDArray]:
+def lecture_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None
+                ) -> Tuple[nn.Sequential, nd.NDArray]:
     """The lecture's MLP, Dense(256, relu) -> Dense(10), initialized, one forward done.
 
     Built under ``fresh_names()``, so its parameters are ``dense0_weight``... ``dense1_bias``.
@@ -66,7 +67,8 @@ def lecture_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None) -> Tuple[nn.
     return net, X
 
 
-def lecture_tied_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None) -> Tuple[nn.Sequential, nd.NDArray]:
+def lecture_tied_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None
+                     ) -> Tuple[nn.Sequential, nd.NDArray]:
     """The lecture's tied net: layers 1 and 2 share one set of parameters (``params=``).
 
     >>> net, X = lecture_tied_mlp(ctx='cpu', seed=0)

@@ -58,7 +58,7 @@ def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None
     >>> select(net, 'weight')
     Traceback (most recent call last):
     ...
-    ValueError: pattern 'weight' matches no parameter; ... use '.*weight' to match 'weight' anywhere in the name
+    ValueError: pattern 'weight' matches no parameter; ... use '.*weight' to match 'weight' ...
     """
     _gluon.check_target(net, allow_param=False)
     everything = _gluon.named_params(net)

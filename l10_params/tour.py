@@ -122,7 +122,8 @@ class Tour:
             for i, step in enumerate(self.steps[: stop or n], 1):
                 if out is not None:
                     out.write(f"\n── {i}/{n} {step.key} ──\n{step.explain(self.lang)}\n")
-                    out.write(f"In [{i}]:\n" + "".join(f"    {ln}\n" for ln in step.code.splitlines()))
+                    code = "".join(f"    {ln}\n" for ln in step.code.splitlines())
+                    out.write(f"In [{i}]:\n{code}")
                     out.flush()
                 result = run_code(step.code, self.ns, step.expect_error)
                 outputs.append(result)

@@ -31,3 +31,14 @@ def test_design_names_present():
 
 def test_version():
     assert l10_params.__version__.count(".") == 2
+
+
+def test_readme_example_is_real():
+    """The README's example block runs as a doctest: the printed table is the real one."""
+    import doctest
+    import pathlib
+
+    readme = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+    result = doctest.testfile(str(readme), module_relative=False,
+                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 3 and result.failed == 0

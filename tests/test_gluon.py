@@ -1,0 +1,54 @@
+"""The internals module: paths, states, shapes, identity of tied parameters."""
+import mxnet as mx
+import pytest
+from mxnet.gluon import nn
+
+from l10_params import _gluon, fresh_names
+
+
+def test_paths_and_unique(tied):
+    net, _ = tied
+    paths = _gluon.param_paths(net)
+    assert list(paths)[:4] == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert paths["1.weight"] is paths["2.weight"]
+    groups = [ps for _, ps in _gluon.unique_params(net).values() if len(ps) > 1]
+    assert groups == [["1.weight", "2.weight"], ["1.bias", "2.bias"]]
+    assert len(list(_gluon.iter_params(net))) == 6
+
+
+def test_states(raw_net):
+    assert {_gluon.state(p) for p in _gluon.iter_params(raw_net)} == {"uninitialized"}
+    raw_net.initialize()
+    w = raw_net[0].weight
+    assert _gluon.state(w) == "deferred" and _gluon.pending_init(w) is not None
+    assert _gluon.contexts(w) == [mx.cpu()]
+    raw_net(mx.nd.ones((1, 3)))
+    assert _gluon.state(w) == "initialized" and _gluon.pending_init(w) is None
+
+
+def test_format_shape():
+    assert _gluon.format_shape((256, 0)) == "(256, ?)"
+    assert _gluon.format_shape((10,)) == "(10,)"
+    assert _gluon.format_shape(None) == "?"
+
+
+def test_same_block_twice_is_tied():
+    with fresh_names():
+        layer = nn.Dense(4, in_units=4)
+        net = nn.Sequential()
+        net.add(layer, layer)
+    assert _gluon.param_paths(net)["0.weight"] is _gluon.param_paths(net)["1.weight"]
+
+
+def test_forward_ctx_error(mlp):
+    net, X = mlp
+    assert _gluon.forward_ctx_error(net, X) is None
+    msg = _gluon.forward_ctx_error(net, X.as_in_context(mx.cpu(1)))
+    assert "the data is on cpu(1)" in msg and "as_in_context(cpu(0))" in msg
+
+
+def test_check_target_and_pattern():
+    with pytest.raises(TypeError, match="net must be a gluon.Block, a ParameterDict or a Parameter"):
+        _gluon.check_target({"a": 1})
+    with pytest.raises(ValueError, match="is not a valid regular expression"):
+        _gluon.compile_pattern("[")
