@@ -147,7 +147,7 @@ def forward_ctx_error(net: gluon.Block, X) -> "str | None":
             return (
                 f"the data is on {ctx} but parameter {p.name!r} ({path}) lives on {where}; "
                 f"move the data with X.as_in_context({where[0]}) "
-                f"or the net with net.reset_ctx({ctx})"
+                f"or the net with net.collect_params().reset_ctx({ctx})"
             )
     return None
 
@@ -184,28 +184,46 @@ def param_site(net: gluon.Block, path: str) -> Tuple[gluon.Block, str]:
 def separate_uses(net: gluon.Block, replacements: Dict[str, gluon.Parameter]):
     """Inside the block, the use at each structural path reads its own replacement Parameter.
 
-    Used to untie a tied parameter for one computation (each use gets its own copy).
-    Hybridization is switched off meanwhile (a cached graph holds the old parameters);
-    every use and flag is put back on exit, even after an error.
+    Used to untie a tied parameter for one computation (each use gets its own copy). A block
+    reached by two paths (the same layer object added twice) is shallow-cloned for the later
+    path, so that its two uses can hold different parameters. Hybridization is switched off
+    meanwhile (a cached graph holds the old parameters); every change is undone on exit,
+    even after an error.
     """
-    swapped, flags = [], []
+    import copy
+
+    undo, seen = [], {}
     stack = [net]
     while stack:
         b = stack.pop()
         if isinstance(b, gluon.HybridBlock):
-            flags.append((b, b._active))
+            undo.append((b.__dict__, "_active", b._active))
             object.__setattr__(b, "_active", False)
         stack.extend(b._children.values())
+
+    def put(store, key, value):  # store: a block's dict (_children, _reg_params, __dict__)
+        undo.append((store, key, store[key]))
+        store[key] = value
+
     try:
         for path, new in replacements.items():
-            block, key = param_site(net, path)
-            swapped.append((block, key, block._reg_params[key]))
-            block._reg_params[key] = new
-            object.__setattr__(block, key, new)
+            *keys, key = path.split(".")
+            block, prefix = net, ""
+            for k in keys:
+                child, prefix = block._children[k], prefix + k + "."
+                if seen.setdefault(id(child), prefix) != prefix:  # reached a second way
+                    clone = copy.copy(child)
+                    object.__setattr__(clone, "_children", OrderedDict(child._children))
+                    object.__setattr__(clone, "_reg_params", OrderedDict(child._reg_params))
+                    put(block._children, k, clone)
+                    if block.__dict__.get(k) is child:
+                        put(block.__dict__, k, clone)
+                    seen[id(clone)], child = prefix, clone
+                block = child
+            put(block._reg_params, key, new)
+            if key in block.__dict__:
+                put(block.__dict__, key, new)
         yield
     finally:
-        for block, key, old in reversed(swapped):
-            block._reg_params[key] = old
-            object.__setattr__(block, key, old)
-        for b, active in flags:
-            object.__setattr__(b, "_active", active)
+        for store, key, old in reversed(undo):
+            store[key] = old

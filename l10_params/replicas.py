@@ -135,7 +135,8 @@ def reset_ctx(net, ctx: CtxSpec = None) -> Table:
                     f"the copies of {p.name!r} ({paths[0]}) differ between "
                     f"{p.list_ctx()[0]} and {c} (max |diff| {_max_abs(a, copies[0]):.3g}); "
                     "Gluon's reset_ctx would average them; see replicas(net), run trainer.step "
-                    "to sync them, or call net.collect_params().reset_ctx(...) if averaging is meant"
+                    "to sync them, or call net.collect_params().reset_ctx(...) "
+                    "if averaging is meant"
                 )
         before[id(p)] = (tuple(str(c) for c in p.list_ctx()), copies[0])
     # Gluon's own call: a Block moves through its ParameterDict; a dict or Parameter directly.
@@ -178,7 +179,7 @@ def check_forward_ctx(net: gluon.Block, X) -> mx.Context:
     >>> check_forward_ctx(net, X.as_in_context(mx.cpu(1)))
     Traceback (most recent call last):
     ...
-    ValueError: the data is on cpu(1) but parameter 'dense0_weight' (0.weight) lives on [cpu(0)]; ...
+    ValueError: the data is on cpu(1) but parameter 'dense0_weight' (0.weight) lives on ...
     """
     if not isinstance(net, gluon.Block):
         raise TypeError(f"net must be a gluon.Block to run a forward pass, not "
@@ -188,6 +189,5 @@ def check_forward_ctx(net: gluon.Block, X) -> mx.Context:
                         "build it with nd.array(...) or nd.random.uniform(...)")
     msg = _gluon.forward_ctx_error(net, X)
     if msg:
-        # Gluon 1.x Blocks have no reset_ctx; the ParameterDict has.
-        raise ValueError(msg.replace("net.reset_ctx(", "net.collect_params().reset_ctx("))
+        raise ValueError(msg)
     return X.context
