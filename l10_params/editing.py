@@ -1,0 +1,337 @@
+"""Change parameter values safely, copy them between nets, and see what an edit changed.
+
+``set_value`` writes every context's copy through Gluon's ``set_data`` after checking the
+shape, the dtype and the values; ``copy_params`` copies (it never ties) and is
+all-or-nothing; ``snapshot`` and ``diff`` show exactly which entries an edit touched.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+from mxnet import autograd, gluon, nd
+
+from . import _gluon
+from ._table import Table
+
+_fs = _gluon.format_shape
+
+
+def _refuse_recording(call: str) -> None:
+    if autograd.is_recording():
+        raise RuntimeError(
+            f"{call} was called inside autograd.record(): a write there would become part of "
+            "the recorded graph, and MXNet refuses in-place writes to arrays it records; "
+            "call it outside the `with autograd.record():` block, or inside "
+            "`with autograd.pause():`"
+        )
+
+
+def _as_numpy(value, p: gluon.Parameter, what: str) -> np.ndarray:
+    """``value`` (scalar, NDArray or NumPy array) as a NumPy array of ``p``'s dtype, checked."""
+    if isinstance(value, nd.NDArray):
+        arr = value.asnumpy()
+    elif isinstance(value, np.ndarray) or np.isscalar(value):
+        arr = np.asarray(value)
+    else:
+        raise TypeError(
+            f"{what} must be a number, an NDArray, a NumPy array or a function old -> new, "
+            f"not {type(value).__name__} ({value!r:.60})"
+        )
+    dtype = np.dtype(p.dtype)
+    ok = "iu" if dtype.kind in "iu" else "iuf"
+    if arr.dtype.kind not in ok:
+        raise ValueError(
+            f"{what} has dtype {arr.dtype}, which cannot be stored in {p.name!r} "
+            f"(dtype {dtype.name}) without losing its meaning; pass "
+            f"{'integers' if ok == 'iu' else 'real numbers (int or float)'}, "
+            f"e.g. value.astype({dtype.name!r})"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = arr.astype(dtype)
+    if cast.dtype.kind == "f" and not np.isfinite(cast).all():
+        bad = int((~np.isfinite(cast)).sum())
+        raise ValueError(
+            f"{what} has {bad} entries that are NaN or infinite as {dtype.name} "
+            f"(first at index {np.argwhere(~np.isfinite(cast))[0].tolist()}); a NaN or inf "
+            "weight turns every output into NaN; check the computation that produced it"
+        )
+    return cast
+
+
+def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
+    """Write ``value`` into every context's copy of ``param`` (through ``set_data``).
+
+    ``value`` is a number (every entry gets it), an NDArray or NumPy array of the
+    parameter's shape, or a function ``fn(old) -> new`` called with a copy of the current
+    values (an NDArray on the first context). Values are cast to the parameter's dtype as
+    ``set_data`` does; complex, boolean or text values, floats for an integer parameter,
+    NaN and inf are refused. A deferred parameter (after ``initialize()``, before the first
+    forward) takes a full array whose shape fits the known dimensions; the first forward
+    then uses it. Every check runs before anything is written.
+
+    >>> from l10_params import lecture_mlp
+    >>> net, X = lecture_mlp(ctx='cpu:0,cpu:1', seed=0)
+    >>> w = set_value(net[0].weight, lambda old: old * 0 + 3)
+    >>> [float(d[0, 0].asscalar()) for d in w.list_data()]  # both contexts
+    [3.0, 3.0]
+    >>> set_value(net[0].weight, nd.ones((20, 256)))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: set_value(dense0_weight): the value has shape (20, 256) but the parameter ...
+    """
+    if not isinstance(param, gluon.Parameter):
+        hint = " (a layer: pass one of its parameters, e.g. net[0].weight)" \
+            if isinstance(param, gluon.Block) else ""
+        raise TypeError(f"set_value needs a gluon.Parameter, not {type(param).__name__}{hint}")
+    call = f"set_value({param.name})"
+    _refuse_recording(call)
+    st = _gluon.state(param)
+    if st == _gluon.UNINITIALIZED:
+        raise RuntimeError(
+            f"{call}: the parameter was never initialized, so there is nothing to write into; "
+            "call net.initialize() (or param.initialize()) first"
+        )
+    deferred = st == _gluon.DEFERRED
+    if callable(value) and not isinstance(value, (nd.NDArray, np.ndarray)):
+        if deferred:
+            raise RuntimeError(
+                f"{call}: the parameter is deferred (shape {_fs(param.shape)}), so there is no "
+                "old value to pass to the function; run one forward pass first, e.g. net(X)"
+            )
+        value = value(param.data(param.list_ctx()[0]).copy())
+        what = f"{call}: the function's result"
+    else:
+        what = f"{call}: the value"
+    arr = _as_numpy(value, param, what)
+    if arr.ndim == 0:
+        if deferred:
+            raise RuntimeError(
+                f"{call}: the parameter is deferred, its shape {_fs(param.shape)} is not known "
+                "yet, so a single number cannot fill it; run one forward pass first, e.g. "
+                "net(X), or pass a full array"
+            )
+        arr = np.full(param.shape, arr, dtype=arr.dtype)
+    fits = arr.shape == tuple(param.shape) or (
+        deferred and len(arr.shape) == len(param.shape)
+        and all(k == 0 or k == n for k, n in zip(param.shape, arr.shape)))
+    if not fits:
+        raise ValueError(
+            f"{what} has shape {_fs(arr.shape)} but the parameter has shape "
+            f"{_fs(param.shape)}; pass an array of shape {_fs(param.shape)}, a number, "
+            "or a function old -> new"
+        )
+    param.set_data(nd.array(arr, dtype=param.dtype))
+    return param
+
+
+def _find(name: str, paths: Dict[str, gluon.Parameter], side: str) -> str:
+    """A mapping entry as a structural path of one side: a path itself or a Gluon name."""
+    if name in paths:
+        return name
+    by_name = [path for path, p in paths.items() if p.name == name]
+    if by_name:
+        return by_name[0]
+    known = list(paths) + [p.name for p in paths.values()]
+    close = _gluon.close_names(name, known)
+    raise KeyError(
+        f"mapping names {name!r}, which is not a parameter of {side}; "
+        + (f"close names: {close}" if close else f"its parameters: {known[:6]}")
+        + " (use structural paths like '0.weight' or Gluon names like 'dense0_weight')"
+    )
+
+
+def copy_params(src, dst, *, select: Optional[str] = None,
+                mapping: Optional[Dict[str, str]] = None) -> List[Tuple[str, str]]:
+    """Copy values from ``src`` to ``dst`` (nets or layers); returns the ``(src, dst)`` pairs.
+
+    Parameters pair up by structural path (``'0.weight'``, stable when names count up), or
+    by ``mapping`` ``{src: dst}`` (paths or Gluon names). ``select`` is a Gluon pattern on the
+    source names. It copies, it does not tie: afterwards the two nets are independent.
+    Every pair is checked first (both sides present, source values, shape, dtype) and all
+    mismatches are reported in one ``ValueError``; on any error nothing is written. Every
+    context of ``dst`` receives the values, whatever context ``src`` lives on.
+
+    >>> from l10_params import lecture_mlp
+    >>> a, X = lecture_mlp(ctx='cpu', seed=0)
+    >>> b, _ = lecture_mlp(ctx='cpu', seed=1)
+    >>> copy_params(a, b)
+    [('0.weight', '0.weight'), ('0.bias', '0.bias'), ('1.weight', '1.weight'), ('1.bias', '1.bias')]
+    >>> bool((a(X) == b(X)).min())
+    True
+    """
+    for obj, side in ((src, "src"), (dst, "dst")):
+        _gluon.check_target(obj, side)
+    _refuse_recording("copy_params")
+    sp, dp = _gluon.param_paths(src), _gluon.param_paths(dst)
+    if isinstance(src, gluon.Parameter) and isinstance(dst, gluon.Parameter) and not mapping:
+        mapping = {src.name: dst.name}
+    if mapping is not None:
+        pairs = [(_find(s, sp, "src"), _find(d, dp, "dst")) for s, d in dict(mapping).items()]
+    else:
+        pairs = [(s, s) for s in sp]
+    if select is not None:
+        from .selection import select as _select
+
+        chosen = {id(p) for p in _select(src, select).values()}
+        pairs = [(s, d) for s, d in pairs if s in sp and id(sp[s]) in chosen]
+    problems = []
+    extra = [d for d in dp if d not in sp] if mapping is None and select is None else []
+    writes: Dict[int, Tuple[gluon.Parameter, np.ndarray, str]] = {}
+    for s, d in pairs:
+        if d not in dp:
+            problems.append(f"{s}: in src but not in dst")
+            continue
+        a, b = sp[s], dp[d]
+        sa, sb = _gluon.state(a), _gluon.state(b)
+        label = s if s == d else f"{s} -> {d}"
+        if sa != _gluon.INITIALIZED:
+            fix = "run one forward pass of src first, e.g. src(X)" if sa == _gluon.DEFERRED \
+                else "initialize src and run one forward pass first"
+            problems.append(f"{label}: source {a.name!r} is {sa}, it has no values yet; {fix}")
+            continue
+        if sb == _gluon.UNINITIALIZED:
+            problems.append(f"{label}: destination {b.name!r} was never initialized; "
+                            "call dst.initialize() first")
+            continue
+        known = sb == _gluon.INITIALIZED
+        if len(a.shape) != len(b.shape) or any(
+                n != k and (known or n) for n, k in zip(b.shape, a.shape)):
+            problems.append(f"{label}: shape {_fs(a.shape)} in src, {_fs(b.shape)} in dst")
+            continue
+        if np.dtype(a.dtype) != np.dtype(b.dtype):
+            problems.append(f"{label}: dtype {np.dtype(a.dtype).name} in src, "
+                            f"{np.dtype(b.dtype).name} in dst; cast one with .cast(dtype)")
+            continue
+        value = a.data(a.list_ctx()[0]).asnumpy()
+        if id(b) in writes and not np.array_equal(writes[id(b)][1], value):
+            problems.append(f"{label}: {b.name!r} is tied in dst and would get different "
+                            f"values from {writes[id(b)][2]} and {s}")
+        writes.setdefault(id(b), (b, value, s))
+    problems += [f"{d}: in dst but not in src" for d in extra]
+    if problems:
+        raise ValueError(
+            f"copy_params: {len(problems)} mismatch(es), nothing was copied:\n  "
+            + "\n  ".join(problems)
+            + "\npass mapping={src_path: dst_path} or select=... to copy only what matches"
+        )
+    for b, value, _ in writes.values():
+        b.set_data(nd.array(value, dtype=b.dtype))
+    return [(s, d) for s, d in pairs if id(dp[d]) in writes]
+
+
+class Snapshot:
+    """Copies of every context's values of every parameter, keyed by structural path.
+
+    ``snap['0.weight']`` is the first context's copy (a NumPy array, a fresh copy each
+    time); ``snap.values[path][ctx]`` holds each context's copy (None while deferred).
+    """
+
+    def __init__(self, net):
+        _gluon.check_target(net, "snapshot target")
+        self.values: Dict[str, Optional[Dict[str, np.ndarray]]] = {}
+        self.params: Dict[str, Tuple[str, Tuple[str, ...]]] = {}  # first path -> (name, paths)
+        for p, paths in _gluon.unique_params(net).values():
+            got = ({str(c): d.asnumpy() for c, d in zip(p.list_ctx(), p.list_data())}
+                   if _gluon.state(p) == _gluon.INITIALIZED else None)
+            self.values[paths[0]] = got
+            self.params[paths[0]] = (p.name, tuple(paths))
+
+    def __getitem__(self, path: str) -> np.ndarray:
+        for first, (name, paths) in self.params.items():
+            if path in paths or path == name:
+                got = self.values[first]
+                if got is None:
+                    raise ValueError(f"{path!r} had no values when the snapshot was taken "
+                                     "(deferred or uninitialized)")
+                return next(iter(got.values())).copy()
+        raise KeyError(f"{path!r} is not in this snapshot; close names: "
+                       f"{_gluon.close_names(path, list(self.values))}")
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __repr__(self) -> str:
+        ctxs = sorted({c for v in self.values.values() if v for c in v})
+        return f"Snapshot({len(self)} parameters on {', '.join(ctxs) or 'no context'})"
+
+
+def snapshot(net) -> Snapshot:
+    """Copy every value of ``net`` (every context, tied parameters once) for a later ``diff``.
+
+    >>> from l10_params import lecture_mlp
+    >>> net, X = lecture_mlp(ctx='cpu', seed=0)
+    >>> snap = snapshot(net)
+    >>> snap, snap['0.weight'].shape
+    (Snapshot(4 parameters on cpu(0)), (256, 20))
+    """
+    return Snapshot(net)
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    name: str
+    paths: Tuple[str, ...]
+    shape: str
+    changed: int
+    size: int
+    largest: Optional[float]
+    contexts: Tuple[str, ...]
+
+
+def diff(before: Snapshot, after) -> Table:
+    """Which parameters changed between ``before`` and ``after`` (a later Snapshot or the net).
+
+    One row per parameter: entries changed (on any context), of how many, the largest
+    absolute change and the contexts where something changed. Every context is compared.
+
+    >>> from l10_params import lecture_mlp
+    >>> net, X = lecture_mlp(ctx='cpu', seed=0)
+    >>> before = snapshot(net)
+    >>> net[0].weight.data()[0, :4] += 1
+    >>> print(diff(before, net))
+    Changes: 1 of 4 parameters changed
+    name           paths     shape      changed   size  largest  contexts
+    -------------  --------  ---------  -------  -----  -------  --------
+    dense0_weight  0.weight  (256, 20)        4  5,120        1  cpu(0)
+    dense0_bias    0.bias    (256,)           0    256        0  -
+    dense1_weight  1.weight  (10, 256)        0  2,560        0  -
+    dense1_bias    1.bias    (10,)            0     10        0  -
+    """
+    if not isinstance(before, Snapshot):
+        raise TypeError("before must be a Snapshot from snapshot(net), "
+                        f"not {type(before).__name__}")
+    if not isinstance(after, Snapshot):
+        after = Snapshot(after)
+    if list(before.params) != list(after.params):
+        raise ValueError(
+            "before and after hold different parameters (different nets?): "
+            f"{list(before.params)[:4]} vs {list(after.params)[:4]}; "
+            "take both snapshots of the same net"
+        )
+    rows = []
+    for path, (name, paths) in before.params.items():
+        old, new = before.values[path], after.values[path]
+        if old is None or new is None:
+            n = 0 if old is None and new is None else int(np.prod(
+                next(iter((old or new).values())).shape))
+            ctxs = tuple((old or new or {}).keys()) if n else ()
+            rows.append(DiffRow(name, paths, "?", n, n, None, ctxs))
+            continue
+        if set(old) != set(new) or any(old[c].shape != new[c].shape for c in old):
+            raise ValueError(f"{name!r} ({path}) moved or changed shape between the snapshots "
+                             f"({list(old)} -> {list(new)}); compare snapshots of one layout")
+        delta = {c: np.abs(new[c].astype(np.float64) - old[c]) for c in old}
+        mask = np.zeros(next(iter(old.values())).shape, dtype=bool)
+        for c in old:
+            mask |= (new[c] != old[c])
+        shape = next(iter(old.values())).shape
+        rows.append(DiffRow(name, paths, _fs(shape), int(mask.sum()), int(mask.size),
+                            float(max(d.max() if d.size else 0.0 for d in delta.values())),
+                            tuple(c for c in old if (new[c] != old[c]).any())))
+    n = sum(r.changed > 0 for r in rows)
+    return Table(rows, title=f"Changes: {n} of {len(rows)} parameters changed",
+                 columns=[("name", "name"), ("paths", "paths"), ("shape", "shape"),
+                          ("changed", "changed"), ("size", "size"), ("largest", "largest"),
+                          ("contexts", "contexts")])

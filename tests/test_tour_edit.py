@@ -1,0 +1,71 @@
+"""The edit-and-tie steps of the tour: the 2019 edited row, set_value, and the tied net."""
+import importlib.util
+import json
+import pathlib
+
+import mxnet as mx
+import numpy as np
+import pytest
+
+from l10_params import is_tied, tied_gradients
+from l10_params._tour_edit import STEPS
+from l10_params.tour import Tour, all_steps
+
+ROWS = json.loads((pathlib.Path(__file__).parent / "data" / "lecture_2019_rows.json")
+                  .read_text(encoding="utf-8"))["rows"]
+KEYS = [s.key for s in all_steps()]
+HAS_INIT = importlib.util.find_spec("l10_params._tour_init") is not None
+
+
+@pytest.fixture(scope="module", params=["cpu", "cpu:0,cpu:1"])
+def tour(request):
+    t = Tour(ctx=request.param)
+    return t, dict(zip(KEYS, t.run()))
+
+
+def test_steps_come_last_and_speak_both_languages():
+    keys = [s.key for s in STEPS]
+    assert KEYS[-len(keys):] == keys
+    assert keys[:2] == ["edit-snapshot", "edit"] and "tie-build" in keys
+    for s in STEPS:
+        assert s.en and any("\u4e00" <= ch <= "\u9fff" for ch in s.zh)
+
+
+@pytest.mark.skipif(not HAS_INIT, reason="needs the init steps (l10_params/_tour_init.py)")
+@pytest.mark.parametrize("ctx", ["cpu", "cpu:0,cpu:1"])
+def test_edited_row_matches_2019(ctx):
+    t = Tour(ctx=ctx)
+    out = t.run(stop=KEYS.index("edit") + 1)
+    got = t.ns["net"][0].weight.data(mx.cpu(0))[0].asnumpy()
+    np.testing.assert_allclose(got, ROWS["edited_row0"]["values"], atol=3e-7)
+    assert out[-1].lstrip().startswith("[42.         8.5773945  9.986376   1. ")
+
+
+def test_diff_and_set_value_steps(tour):
+    t, out = tour
+    two = len(t.ctx) == 2
+    # the in-place edit wrote only the current device's copy, set_value wrote every copy
+    assert "5,120  5,120    47.37  cpu(0)\n" in out["edit-diff"]
+    assert ("cpu(0), cpu(1)" in out["set-value"]) == two
+    assert out["set-value-shape"].startswith(
+        "ValueError: set_value(dense0_weight): the value has shape (20, 256) but the "
+        "parameter has shape (256, 20)")
+    assert out["set-value-record"].startswith("RuntimeError: set_value(dense0_weight) was "
+                                              "called inside autograd.record()")
+
+
+def test_tied_steps(tour):
+    t, out = tour
+    ones = "[1. 1. 1. 1. 1. 1. 1. 1.]"
+    assert out["tie-same"].count(ones) == 2
+    assert out["tie-is-tied"] == "(True, False)"
+    assert out["tie-groups"] == "[['1.weight', '2.weight'], ['1.bias', '2.bias']]"
+    net = t.ns["net"]
+    assert len(eval(out["tie-collect"])) == 6 == len(list(net.collect_params()))
+    assert "tied gradient = sum over the uses" in out["tie-grad"]
+    assert out["tie-grad"].count("  yes") == 2 * len(t.ctx)
+    assert out["tie-vs-copy"].splitlines()[1:] == ["tied:   True True", "copied: False False"]
+    assert out["tie-shape"].startswith("ValueError: cannot tie a new Dense(16) to layer")
+    assert is_tied(net[1], net[2]) and not is_tied(net[1], t.ns["copied"])
+    assert all(r.agree for r in tied_gradients(net, t.ns["x"]))
+    assert net[1].weight.data()[0, 0].asscalar() == 200  # 100, then doubled by set_value
