@@ -1,7 +1,7 @@
 """Execute every notebook in notebooks/ with the venv's kernel ('l10-params').
 
-01-access runs twice in one kernel (a re-run must show the same names and numbers);
-every notebook also runs with a context injected after its `parameters` cell, as
+Each notebook runs twice in one kernel (a re-run must show the same names and numbers),
+and also runs with a context injected after its `parameters` cell, as
 papermill does, and with $L10_PARAMS_CTX set.
 """
 import json
@@ -78,12 +78,11 @@ needs_kernel = pytest.mark.skipif(not _kernel_available(),
 
 @needs_kernel
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
-def test_runs_top_to_bottom(path):
-    runs = 2 if path.stem == "01-access" else 1
-    _, texts = execute(path, runs=runs)
-    if runs == 2:
-        assert texts[0] == texts[1], "a second run in the same kernel printed something else"
-        assert "dense0_weight" in "".join(texts[1])
+def test_runs_twice_in_one_kernel(path):
+    """Top to bottom, then again in the same kernel: the second run prints the same text."""
+    _, texts = execute(path, runs=2)
+    assert texts[0] == texts[1], "a second run in the same kernel printed something else"
+    assert "dense0_weight" in "".join(texts[1])
 
 
 @needs_kernel

@@ -1,0 +1,162 @@
+"""How Gluon 1.9.1 picks and runs an initializer, replayed step by step (private).
+
+``Parameter.initialize(init, ctx, default_init)`` stores ``init`` (or, when it is None,
+``param.init`` and then ``default_init``) and later runs
+``create(default_init)(InitDesc(name, {'__init__': chosen}), zeros)``. In
+``Initializer.__call__`` a truthy ``chosen`` means ``create(chosen)._init_weight(...)``
+whatever the name; only a falsy one (``init=''``) falls back to the name-suffix rule of
+``default_init`` (``weight`` -> ``_init_weight``, ``bias`` -> ``_init_bias`` = 0, ``gamma`` -> 1,
+``beta`` -> 0). ``Block.initialize(init)`` passes its ``init`` as ``default_init``, which is
+why a Dense bias (``init='zeros'``) stays 0. The helpers here decide first, compute every new
+value on the CPU with exactly Gluon's call (the same random draws, in the same order), and
+write only when every parameter succeeded.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import mxnet as mx
+from mxnet import autograd, gluon, init, nd
+
+from . import _gluon
+
+SUFFIXES = (("weight", "_init_weight"), ("bias", "_init_bias (0)"), ("gamma", "_init_gamma (1)"),
+            ("beta", "_init_beta (0)"), ("min", "_init_zero (0)"), ("max", "_init_one (1)"))
+
+
+def as_initializer(value: Any, what: str = "init"):
+    """``value`` if it is an Initializer instance or a name MXNet knows, else a clear error."""
+    if isinstance(value, init.Initializer):
+        return value
+    if isinstance(value, type) and issubclass(value, init.Initializer):
+        raise TypeError(f"{what} is the class {value.__name__}, not an initializer; "
+                        f"create one by calling it: init.{value.__name__}()")
+    if isinstance(value, str):
+        if value.lower() not in _gluon.initializer_names():
+            raise ValueError(f"{what} {value!r} is not an initializer name MXNet knows; known "
+                             f"names: {', '.join(_gluon.initializer_names())}; or pass an "
+                             "instance such as init.Xavier()")
+        return value
+    raise TypeError(f"{what} must be an mx.init.Initializer instance (e.g. init.Xavier()) or a "
+                    f"registered name such as 'zeros', not {type(value).__name__} ({value!r:.40})")
+
+
+def describe(initializer) -> str:
+    """``'zeros'`` -> ``zeros``; ``init.Constant(1)`` -> ``Constant(value=1)``."""
+    if initializer is None or isinstance(initializer, str):
+        return repr(initializer) if initializer in (None, "") else initializer
+
+    def short(v):
+        if isinstance(v, (nd.NDArray,)) or hasattr(v, "shape"):
+            return f"<array {'x'.join(map(str, v.shape))}>"
+        return repr(v)
+
+    kwargs = getattr(initializer, "_kwargs", {})
+    args = ", ".join(f"{k}={short(v)}" for k, v in kwargs.items())
+    return f"{type(initializer).__name__}({args})"
+
+
+@dataclass
+class Plan:
+    """What will run on one parameter: ``create(glob)(InitDesc(name, {'__init__': chosen}))``."""
+
+    param: gluon.Parameter
+    chosen: Any          # the '__init__' attribute: an Initializer, a name, or '' (falsy)
+    glob: Any            # Gluon's default_init: the object called
+    explicit: bool       # given to this parameter (param.initialize(init=...)), own init ignored
+    why: str
+    ctx: Optional[list] = None
+    value: Optional[nd.NDArray] = None
+
+    @property
+    def runner(self):
+        """The Initializer object whose method runs, and the method's name."""
+        if self.chosen:
+            return init.create(self.chosen), "_init_weight"
+        name = self.param.name
+        method = next((m for s, m in SUFFIXES if name.endswith(s)), "_init_default")
+        return init.create(self.glob), method
+
+    def runs(self) -> str:
+        obj, method = self.runner
+        if self.chosen and isinstance(self.chosen, str):
+            return f"{describe(obj)} ({self.chosen!r})"
+        return describe(obj) + ("" if method == "_init_weight" else f".{method}")
+
+
+def plan(p: gluon.Parameter, default, explicit=None) -> Plan:
+    """Decide as Gluon does: ``explicit`` wins, then ``p.init``, then ``default``."""
+    if explicit is not None:
+        own = f" (its own {describe(p.init)} is ignored)" if p.init is not None else ""
+        return Plan(p, explicit, init.Uniform(), True, "given for this parameter" + own)
+    if p.init is not None and p.init:
+        return Plan(p, p.init, default, False,
+                    f"its own initializer {p.init!r} (Parameter.init) wins"
+                    if isinstance(p.init, str) else f"its own {describe(p.init)} wins")
+    if p.init is not None:
+        return Plan(p, p.init, default, False,
+                    f"its own initializer is {p.init!r} (empty): the name-suffix rule picks")
+    return Plan(p, default, default, False, "no own initializer: init's _init_weight, any name")
+
+
+def fit_error(pl: Plan) -> Optional[str]:
+    """Why the plan cannot work on this parameter's shape (checked without drawing), or None."""
+    obj, method = pl.runner
+    shape, name = pl.param.shape, pl.param.name
+    if method == "_init_default":
+        return (f"{name!r} has no own initializer and its name ends in none of weight, bias, "
+                f"gamma, beta: MXNet cannot pick a method; give it an initializer of its own")
+    if method != "_init_weight" or shape is None:
+        return None
+    need = 4 if isinstance(obj, init.Bilinear) else 2 if isinstance(obj, init.Xavier) else 0
+    if len(shape) < need:
+        return (f"{describe(obj)} needs a parameter with at least {need} dimensions, but "
+                f"{name!r} has shape {_gluon.format_shape(shape)}; aim it at weights only, "
+                "e.g. the pattern '.*weight'")
+    return None
+
+
+def compute(pl: Plan) -> None:
+    """Run the plan into a new CPU array (Gluon's own call, the same draws); store ``.value``."""
+    p = pl.param
+    data = nd.zeros(p.shape, dtype=p.dtype, ctx=mx.cpu())
+    try:
+        with autograd.pause():
+            init.create(pl.glob)(init.InitDesc(p.name, {"__init__": pl.chosen}), data)
+    except Exception as e:  # noqa: BLE001 - MXNetError, AssertionError of custom initializers
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"{pl.runs()} failed on {p.name!r} of shape "
+                         f"{_gluon.format_shape(p.shape)} ({type(e).__name__}: {msg[:200]}); "
+                         "nothing was changed; the initializer must fill data[:] in place "
+                         "with values of that shape") from None
+    if data.shape != p.shape:  # pragma: no cover - NDArrays cannot change shape in place
+        raise ValueError(f"{pl.runs()} left {p.name!r} with shape {data.shape}, not {p.shape}")
+    pl.value = data
+
+
+def commit(pl: Plan) -> None:
+    """Write the plan with Gluon's ``Parameter.initialize(..., force_reinit=True)``."""
+    p = pl.param
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*already initialized")
+        if pl.value is not None:  # computed above: copied to every context, identical
+            p.initialize(init=init.Constant(pl.value), ctx=pl.ctx, force_reinit=True)
+        elif pl.explicit:
+            p.initialize(init=pl.chosen, ctx=pl.ctx, force_reinit=True)
+        else:
+            p.initialize(None, pl.ctx, pl.glob, force_reinit=True)
+
+
+def apply(plans) -> None:
+    """Check every plan, compute every known-shape value, then write them all (or none)."""
+    for pl in plans:
+        err = fit_error(pl)
+        if err:
+            raise ValueError(err + "; nothing was changed")
+    for pl in plans:
+        if _gluon.known_shape(pl.param):
+            compute(pl)
+    for pl in plans:
+        commit(pl)
