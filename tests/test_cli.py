@@ -62,3 +62,20 @@ def test_not_a_params_file(tmp_path, capsys):
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "tour" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_whole_tour_on_two_devices(capsys, monkeypatch, how):
+    from l10_params.tour import all_steps
+
+    argv = ["tour", "--lang", "zh"]
+    if how == "flag":
+        argv += ["--ctx", "cpu:0,cpu:1"]
+    else:
+        monkeypatch.setenv("L10_PARAMS_CTX", "cpu:0,cpu:1")
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    n = len(all_steps())
+    assert f"── {n}/{n}" in out and "context: cpu(0), cpu(1)" in out
+    assert "[-5.3659673  7.5773945  8.986376" in out  # MyInit's row, as in 2019
+    assert "[42.         8.5773945  9.986376" in out  # the edited row
