@@ -54,6 +54,31 @@ def deferred_net(raw_net):
     return raw_net
 
 
+def _kvstore_step(net, ctx):
+    """One data-parallel SGD step on ``ctx`` with a 'device' KVStore; returns the per-device
+    gradients of the first weight, taken before trainer.step reduces them."""
+    from mxnet import autograd, gluon, nd
+
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1},
+                            kvstore="device")
+    X, y = nd.random.uniform(shape=(4, 20)), nd.array([0, 1, 2, 3])
+    xs, ys = gluon.utils.split_and_load(X, ctx), gluon.utils.split_and_load(y, ctx)
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    with autograd.record():
+        losses = [loss(net(a), b) for a, b in zip(xs, ys)]
+    for lo in losses:
+        lo.backward()
+    grads = [g.asnumpy() for g in net[0].weight.list_grad()]
+    trainer.step(4)
+    return grads
+
+
+@pytest.fixture
+def kvstore_step():
+    """``kvstore_step(net, ctx) -> [grad per device]``: one data-parallel step."""
+    return _kvstore_step
+
+
 @pytest.fixture
 def golden(request):
     """Compare text with tests/golden/NAME.txt; L10_PARAMS_REGEN_GOLDEN=1 rewrites it on purpose."""
