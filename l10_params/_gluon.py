@@ -7,6 +7,8 @@ Names used: ``Block._children``, ``Block._collect_params_with_prefix``,
 """
 from __future__ import annotations
 
+import contextlib
+import copy
 import re
 from collections import OrderedDict
 from typing import Dict, Iterator, List, Tuple
@@ -164,9 +166,6 @@ def initializer_names() -> List[str]:
     return sorted(registry._REGISTRY[initializer.Initializer])
 
 
-import contextlib  # noqa: E402  (used by separate_uses below)
-
-
 def param_site(net: gluon.Block, path: str) -> Tuple[gluon.Block, str]:
     """The block that registers the parameter at structural ``path`` and its key there.
 
@@ -190,8 +189,6 @@ def separate_uses(net: gluon.Block, replacements: Dict[str, gluon.Parameter]):
     meanwhile (a cached graph holds the old parameters); every change is undone on exit,
     even after an error.
     """
-    import copy
-
     undo, seen = [], {}
     stack = [net]
     while stack:
