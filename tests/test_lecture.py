@@ -1,15 +1,11 @@
 """The lecture's nets, batch and MyInit, against the 2019 reference rows."""
-import json
-import pathlib
 
 import mxnet as mx
 import numpy as np
 from mxnet.gluon import nn
+from reference import lecture_row
 
 from l10_params import MyInit, fresh_names, lecture_mlp, lecture_tied_mlp
-
-ROWS = json.loads((pathlib.Path(__file__).parent / "data" / "lecture_2019_rows.json")
-                  .read_text(encoding="utf-8"))["rows"]
 
 
 def test_lecture_mlp_numbers_and_names():
@@ -17,9 +13,9 @@ def test_lecture_mlp_numbers_and_names():
     assert X.shape == (2, 20)
     assert list(net.collect_params()) == ["dense0_weight", "dense0_bias",
                                           "dense1_weight", "dense1_bias"]
-    np.testing.assert_allclose(net(X)[0].asnumpy(), ROWS["forward_row0"]["values"], atol=3e-7)
+    np.testing.assert_allclose(net(X)[0].asnumpy(), lecture_row("forward_row0"), atol=3e-7)
     np.testing.assert_allclose(net[0].weight.data()[0, :3].asnumpy(),
-                               ROWS["dense0_weight_row0_head"]["values"], atol=3e-7)
+                               lecture_row("dense0_weight_row0_head"), atol=3e-7)
 
 
 def test_default_seed_is_seed_zero():

@@ -1,21 +1,13 @@
 """The tour reproduces the 2019 lecture's printed rows (tests/data/lecture_2019_rows.json)."""
 import io
-import json
-import pathlib
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from reference import lecture_row
 
 from l10_params.tour import Tour, all_steps, main
-
-ROWS = json.loads((pathlib.Path(__file__).parent / "data" / "lecture_2019_rows.json")
-                  .read_text(encoding="utf-8"))["rows"]
-
-
-def row(name):
-    return np.array(ROWS[name]["values"], dtype=np.float32)
 
 
 def access_steps():
@@ -26,9 +18,9 @@ def test_access_rows_match_lecture():
     t = Tour(ctx="cpu")
     t.run(stop=access_steps())
     net, x = t.ns["net"], t.ns["x"]
-    np.testing.assert_allclose(net(x)[0].asnumpy(), row("forward_row0"), atol=3e-7)
+    np.testing.assert_allclose(net(x)[0].asnumpy(), lecture_row("forward_row0"), atol=3e-7)
     np.testing.assert_allclose(net[0].params["dense0_weight"].data()[0, :3].asnumpy(),
-                               row("dense0_weight_row0_head"), atol=3e-7)
+                               lecture_row("dense0_weight_row0_head"), atol=3e-7)
     assert list(net.collect_params()) == ["dense0_weight", "dense0_bias",
                                           "dense1_weight", "dense1_bias"]
 

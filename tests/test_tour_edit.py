@@ -1,18 +1,15 @@
 """The edit-and-tie steps of the tour: the 2019 edited row, set_value, and the tied net."""
 import importlib.util
-import json
-import pathlib
 
 import mxnet as mx
 import numpy as np
 import pytest
+from reference import lecture_row
 
 from l10_params import is_tied, tied_gradients
 from l10_params._tour_edit import STEPS
 from l10_params.tour import Tour, all_steps
 
-ROWS = json.loads((pathlib.Path(__file__).parent / "data" / "lecture_2019_rows.json")
-                  .read_text(encoding="utf-8"))["rows"]
 KEYS = [s.key for s in all_steps()]
 HAS_INIT = importlib.util.find_spec("l10_params._tour_init") is not None
 
@@ -37,7 +34,7 @@ def test_edited_row_matches_2019(ctx):
     t = Tour(ctx=ctx)
     out = t.run(stop=KEYS.index("edit") + 1)
     got = t.ns["net"][0].weight.data(mx.cpu(0))[0].asnumpy()
-    np.testing.assert_allclose(got, ROWS["edited_row0"]["values"], atol=3e-7)
+    np.testing.assert_allclose(got, lecture_row("edited_row0"), atol=3e-7)
     assert out[-1].lstrip().startswith("[42.         8.5773945  9.986376   1. ")
 
 

@@ -1,23 +1,17 @@
 """The initialization steps of the tour reproduce the 2019 lecture's rows where they can."""
-import json
-import pathlib
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from reference import lecture_row
 
 from l10_params import check_init, replicas
 from l10_params._tour_init import STEPS
 from l10_params.tour import Tour, all_steps
 
-ROWS = json.loads((pathlib.Path(__file__).parent / "data" / "lecture_2019_rows.json")
-                  .read_text(encoding="utf-8"))["rows"]
 KEYS = [s.key for s in all_steps()]
 
-
-def row(name):
-    return np.array(ROWS[name]["values"], dtype=np.float32)
 
 
 def run_until(key, ctx="cpu"):
@@ -55,7 +49,7 @@ def test_without_force_reinit_warns_and_changes_nothing(after_myinit):
 def test_normal_row_differs_from_2019_and_the_text_says_why():
     t, out = run_until("normal")
     w = t.ns["net"][0].weight
-    assert not np.allclose(w.data()[0].asnumpy(), row("normal_row0"), atol=1e-3)
+    assert not np.allclose(w.data()[0].asnumpy(), lecture_row("normal_row0"), atol=1e-3)
     assert check_init(w, "normal").passed  # Normal(0.01), the same distribution
     step = STEPS[1]
     assert "sampler" in step.en and "采样器" in step.zh
@@ -73,7 +67,7 @@ def test_constant_leaves_biases_at_zero():
 def test_xavier_row_and_constant_42_match_lecture(after_xavier):
     t, out = after_xavier
     net = t.ns["net"]
-    np.testing.assert_allclose(net[0].weight.data()[0].asnumpy(), row("xavier_row0"), atol=3e-7)
+    np.testing.assert_allclose(net[0].weight.data()[0].asnumpy(), lecture_row("xavier_row0"), atol=3e-7)
     assert (net[1].weight.data() == 42).asnumpy().all()
     assert (net[1].bias.data() == 0).asnumpy().all()  # a layer is a Block: its bias keeps zeros
     assert out["per-layer"].lstrip().startswith("[42.]")
@@ -91,7 +85,7 @@ def test_myinit_prints_and_matches_lecture(after_myinit):
     t, out = after_myinit
     net = t.ns["net"]
     assert out["myinit"].startswith("Init dense0_weight (256, 20)\nInit dense1_weight (10, 256)\n")
-    np.testing.assert_allclose(net[0].weight.data()[0].asnumpy(), row("myinit_row0"), atol=3e-7)
+    np.testing.assert_allclose(net[0].weight.data()[0].asnumpy(), lecture_row("myinit_row0"), atol=3e-7)
     assert (net[0].bias.data() == 0).asnumpy().all()
 
 
@@ -99,7 +93,7 @@ def test_two_devices_same_rows_identical_copies():
     t, _ = run_until("myinit", ctx="cpu:0,cpu:1")
     net = t.ns["net"]
     assert net[0].weight.list_ctx() == net[1].bias.list_ctx() and len(net[0].weight.list_ctx()) == 2
-    np.testing.assert_allclose(net[0].weight.data()[0].asnumpy(), row("myinit_row0"), atol=3e-7)
+    np.testing.assert_allclose(net[0].weight.data()[0].asnumpy(), lecture_row("myinit_row0"), atol=3e-7)
     assert all(r.identical for r in replicas(net))
 
 
