@@ -146,7 +146,7 @@ def check_init(param, init) -> Check:
     if _gluon.state(param) != _gluon.INITIALIZED:
         raise RuntimeError(f"parameter {param.name!r} is {_gluon.state(param)}: it has no values "
                            "to check yet; run net.initialize(...) and one forward pass first")
-    copies = [d.asnumpy() for d in param.list_data()]
+    copies = list(_gluon.copies(param).values())
     w = copies[0].astype(np.float32).ravel()
     if isinstance(init, MyInit):
         ok, m, e, text = _myinit(w)

@@ -2,8 +2,8 @@
 
 Everything else in the package asks this module for structural paths, parameter states
 and object identities, so that a change in Gluon's private attributes is mended here once.
-Names used: ``Block._children``, ``Block._collect_params_with_prefix``,
-``Parameter._data`` and ``Parameter._deferred_init``.
+Names used: ``Block._children``, ``Block._reg_params``, ``Block._active``,
+``Block._collect_params_with_prefix``, ``Parameter._data`` and ``Parameter._deferred_init``.
 """
 from __future__ import annotations
 
@@ -14,14 +14,10 @@ from collections import OrderedDict
 from typing import Dict, Iterator, List, Tuple
 
 import mxnet as mx
+import numpy as np
 from mxnet import gluon
 
 INITIALIZED, DEFERRED, UNINITIALIZED = "initialized", "deferred", "uninitialized"
-
-
-def is_target(obj) -> bool:
-    """True for what the helpers accept as a target: a Block, a ParameterDict or a Parameter."""
-    return isinstance(obj, (gluon.Block, gluon.ParameterDict, gluon.Parameter))
 
 
 def check_target(obj, what: str = "net", *, allow_param: bool = True) -> None:
@@ -33,11 +29,6 @@ def check_target(obj, what: str = "net", *, allow_param: bool = True) -> None:
             f"{what} must be {names}, not {type(obj).__name__} ({obj!r:.60}); "
             "pass the network itself (net) or net.collect_params()"
         )
-
-
-def children(block: gluon.Block) -> List[Tuple[str, gluon.Block]]:
-    """The direct child blocks of ``block`` as ``(key, child)``, in registration order."""
-    return list(block._children.items())
 
 
 def param_paths(target) -> "OrderedDict[str, gluon.Parameter]":
@@ -154,9 +145,14 @@ def forward_ctx_error(net: gluon.Block, X) -> "str | None":
     return None
 
 
-def ctx_map(p: gluon.Parameter) -> Dict[str, "mx.nd.NDArray"]:
-    """``{'cpu(0)': array, ...}``: each context's copy of an initialized parameter."""
-    return {str(c): d for c, d in zip(p.list_ctx(), p.list_data())}
+def copies(p: gluon.Parameter) -> "OrderedDict[str, np.ndarray]":
+    """``{'cpu(0)': values, ...}``: a NumPy copy of every context's values (initialized only)."""
+    return OrderedDict((str(c), d.asnumpy()) for c, d in zip(p.list_ctx(), p.list_data()))
+
+
+def first_copy(p: gluon.Parameter) -> np.ndarray:
+    """A NumPy copy of the values on the parameter's first context."""
+    return p.list_data()[0].asnumpy()
 
 
 def initializer_names() -> List[str]:
@@ -164,19 +160,6 @@ def initializer_names() -> List[str]:
     from mxnet import initializer, registry
 
     return sorted(registry._REGISTRY[initializer.Initializer])
-
-
-def param_site(net: gluon.Block, path: str) -> Tuple[gluon.Block, str]:
-    """The block that registers the parameter at structural ``path`` and its key there.
-
-    ``'2.weight'`` -> ``(net[2], 'weight')``: the path's last part is the key in that
-    block's ``_reg_params``, the parts before it are child keys.
-    """
-    *keys, key = path.split(".")
-    block = net
-    for k in keys:
-        block = block._children[k]
-    return block, key
 
 
 @contextlib.contextmanager

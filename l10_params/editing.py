@@ -204,7 +204,7 @@ def copy_params(src, dst, *, select: Optional[str] = None,
             problems.append(f"{label}: dtype {np.dtype(a.dtype).name} in src, "
                             f"{np.dtype(b.dtype).name} in dst; cast one with .cast(dtype)")
             continue
-        value = a.data(a.list_ctx()[0]).asnumpy()
+        value = _gluon.first_copy(a)
         if id(b) in writes and not np.array_equal(writes[id(b)][1], value):
             problems.append(f"{label}: {b.name!r} is tied in dst and would get different "
                             f"values from {writes[id(b)][2]} and {s}")
@@ -233,7 +233,7 @@ class Snapshot:
         self.values: Dict[str, Optional[Dict[str, np.ndarray]]] = {}
         self.params: Dict[str, Tuple[str, Tuple[str, ...]]] = {}  # first path -> (name, paths)
         for p, paths in _gluon.unique_params(net).values():
-            got = ({str(c): d.asnumpy() for c, d in zip(p.list_ctx(), p.list_data())}
+            got = (dict(_gluon.copies(p))
                    if _gluon.state(p) == _gluon.INITIALIZED else None)
             self.values[paths[0]] = got
             self.params[paths[0]] = (p.name, tuple(paths))
@@ -322,14 +322,12 @@ def diff(before: Snapshot, after) -> Table:
         if set(old) != set(new) or any(old[c].shape != new[c].shape for c in old):
             raise ValueError(f"{name!r} ({path}) moved or changed shape between the snapshots "
                              f"({list(old)} -> {list(new)}); compare snapshots of one layout")
-        delta = {c: np.abs(new[c].astype(np.float64) - old[c]) for c in old}
-        mask = np.zeros(next(iter(old.values())).shape, dtype=bool)
-        for c in old:
-            mask |= (new[c] != old[c])
-        shape = next(iter(old.values())).shape
-        rows.append(DiffRow(name, paths, _fs(shape), int(mask.sum()), int(mask.size),
-                            float(max(d.max() if d.size else 0.0 for d in delta.values())),
-                            tuple(c for c in old if (new[c] != old[c]).any())))
+        changed = {c: new[c] != old[c] for c in old}
+        mask = np.logical_or.reduce(list(changed.values()))
+        largest = max(float(np.abs(new[c].astype(np.float64) - old[c]).max())
+                      if old[c].size else 0.0 for c in old)
+        rows.append(DiffRow(name, paths, _fs(mask.shape), int(mask.sum()), int(mask.size),
+                            largest, tuple(c for c in old if changed[c].any())))
     n = sum(r.changed > 0 for r in rows)
     return Table(rows, title=f"Changes: {n} of {len(rows)} parameters changed",
                  columns=[("name", "name"), ("paths", "paths"), ("shape", "shape"),

@@ -43,7 +43,7 @@ def hist(net, select: Optional[str] = None, *, ax=None, bins: int = 50):
 
     if ax is None:
         ax = plt.figure().add_subplot()
-    values = [p.list_data()[0].asnumpy().ravel() for p in params]
+    values = [_gluon.first_copy(p).ravel() for p in params]
     lo = min(float(v.min()) for v in values)
     hi = max(float(v.max()) for v in values)
     edges = np.linspace(lo, hi if hi > lo else lo + 1e-6, bins + 1)

@@ -90,7 +90,7 @@ def replicas(target) -> Table:
     rows = []
     ctxs = set()
     for p, paths in _initialized(target, "target"):
-        copies = [(str(c), d.asnumpy()) for c, d in zip(p.list_ctx(), p.list_data())]
+        copies = list(_gluon.copies(p).items())
         first = copies[0][1]
         for c, a in copies:
             ctxs.add(c)
@@ -128,7 +128,7 @@ def reset_ctx(net, ctx: CtxSpec = None) -> Table:
     items = _initialized(net, "net")
     before = {}
     for p, paths in items:
-        copies = [d.asnumpy() for d in p.list_data()]
+        copies = list(_gluon.copies(p).values())
         for c, a in zip(p.list_ctx()[1:], copies[1:]):
             if not np.array_equal(a, copies[0]):
                 raise ValueError(

@@ -65,7 +65,7 @@ class Summary(Table):
 def _stats(p) -> dict:
     if _gluon.state(p) != _gluon.INITIALIZED:
         return {}
-    a = p.data(p.list_ctx()[0]).asnumpy().astype(np.float64)
+    a = _gluon.first_copy(p).astype(np.float64)
     if a.size == 0:
         return {}
     return dict(mean=float(a.mean()), std=float(a.std()), min=float(a.min()),
