@@ -4,13 +4,14 @@ A thin teaching wrapper over MXNet 1.9.1 Gluon: every helper calls the Gluon cod
 student would write by hand and says what that call did.
 """
 from .contexts import num_gpus, resolve_ctx, try_all_gpus, try_gpu
-from .editing import Snapshot, copy_params, diff, set_value, snapshot
+from .editing import copy_params, set_value
 from .initializers import Check, check_init, explain_init, initialize_by_pattern, reinitialize
 from .lecture import MyInit, fresh_names, lecture_mlp, lecture_tied_mlp
 from .plotting import hist
 from .replicas import check_forward_ctx, replicas, reset_ctx
 from .selection import freeze, select, set_attr, unfreeze
 from .sharing import is_tied, tied_dense, tied_gradients, tied_groups
+from .snapshots import Snapshot, diff, snapshot
 from .summary import Summary, summary
 
 __version__ = "0.1.0"

@@ -1,51 +1,69 @@
-"""The one place that touches MXNet Gluon internals.
+"""The one place that touches MXNet Gluon internals, and the one bridge between array kinds.
 
-Everything else in the package asks this module for structural paths, parameter states
-and object identities, so that a change in Gluon's private attributes is mended here once.
-Names used: ``Block._children``, ``Block._reg_params``, ``Block._active``,
-``Block._collect_params_with_prefix``, ``Parameter._data`` and ``Parameter._deferred_init``.
+Everything else in the package asks this module for structural paths, parameter states,
+object identities and array conversions, so that a change in Gluon's private attributes is
+mended here once. It reads internals and never writes them. Names read:
+``Block._collect_params_with_prefix``, ``Block._children``, ``HybridBlock._cached_op`` and
+``_cached_graph``, ``Parameter._data``, ``Parameter._deferred_init``, MXNet's initializer
+registry. (``_initplan.py`` is the other side of the boundary: it replays Gluon's choice of
+initializer and reads ``Initializer._kwargs``.)
+
+Arrays: with ``npx.set_np()`` on, parameters hold ``mx.np.ndarray`` and legacy ``nd``
+operators refuse them (and the reverse). ``to_numpy`` reads either kind; ``new_array``
+makes an array of the interface in force; nothing else in the package checks the mode.
 """
 from __future__ import annotations
 
-import contextlib
 import copy
-import re
 from collections import OrderedDict
-from typing import Dict, Iterator, List, Tuple
+from typing import Iterator, List, Tuple
 
 import mxnet as mx
 import numpy as np
-from mxnet import gluon
+from mxnet import gluon, nd, npx
 
 INITIALIZED, DEFERRED, UNINITIALIZED = "initialized", "deferred", "uninitialized"
-
-
-def check_target(obj, what: str = "net", *, allow_param: bool = True) -> None:
-    """Raise ``TypeError`` unless ``obj`` is a Block, a ParameterDict (or a Parameter)."""
-    kinds = (gluon.Block, gluon.ParameterDict) + ((gluon.Parameter,) if allow_param else ())
-    if not isinstance(obj, kinds):
-        names = "a gluon.Block, a ParameterDict" + (" or a Parameter" if allow_param else "")
-        raise TypeError(
-            f"{what} must be {names}, not {type(obj).__name__} ({obj!r:.60}); "
-            "pass the network itself (net) or net.collect_params()"
-        )
 
 
 def param_paths(target) -> "OrderedDict[str, gluon.Parameter]":
     """Structural path -> Parameter (``'0.weight'``); stable when names count up.
 
-    A Block gives Gluon's own paths (those of ``save_parameters``); a tied Parameter
-    appears once per place that uses it. A ParameterDict has no structure, so its
-    Gluon names stand in for paths; a single Parameter is keyed by its name.
+    The one definition of "the net's parameters" that every helper uses. A Block gives
+    Gluon's own paths (those of ``save_parameters``: a block's attributes, then its
+    children), plus the parameters a block made with ``self.params.get(...)`` without
+    storing them as attributes (``collect_params`` lists those; their path ends in the name
+    after the block's prefix). A tied Parameter appears once per place that uses it. A
+    ParameterDict has no structure, so its Gluon names stand in for paths; a single
+    Parameter is keyed by its name.
     """
     if isinstance(target, gluon.Block):
-        return OrderedDict(target._collect_params_with_prefix())
+        out: "OrderedDict[str, gluon.Parameter]" = OrderedDict()
+        _walk(target, "", out, set())
+        return out
     if isinstance(target, gluon.ParameterDict):
         return OrderedDict(target.items())
     if isinstance(target, gluon.Parameter):
         return OrderedDict([(target.name, target)])
-    check_target(target)
-    raise AssertionError("unreachable")  # pragma: no cover
+    raise TypeError("expected a gluon.Block, ParameterDict or Parameter, "
+                    f"not {type(target).__name__}")
+
+
+def _walk(block: gluon.Block, prefix: str, out, active: set) -> None:
+    if id(block) in active:  # a block that contains itself: stop instead of recursing forever
+        return
+    active.add(id(block))
+    mine = set()
+    for name, p in block._reg_params.items():
+        out[prefix + name] = p
+        mine.add(id(p))
+    for p in block.params.values():
+        if id(p) not in mine:
+            mine.add(id(p))
+            suffix = p.name[len(block.prefix):] if p.name.startswith(block.prefix) else p.name
+            out[prefix + (suffix or p.name)] = p
+    for key, child in block._children.items():
+        _walk(child, f"{prefix}{key}.", out, active)
+    active.discard(id(block))
 
 
 def unique_params(target) -> "OrderedDict[int, Tuple[gluon.Parameter, List[str]]]":
@@ -63,9 +81,19 @@ def iter_params(target) -> Iterator[gluon.Parameter]:
 
 
 def named_params(target) -> "OrderedDict[str, gluon.Parameter]":
-    """Gluon name -> Parameter, as ``collect_params()`` lists them (tied ones once)."""
+    """Gluon name -> Parameter, as ``collect_params()`` lists them (tied ones once).
+
+    For a Block, ``collect_params()``'s order, then any parameter it misses that a block
+    stores as an attribute (a ``gluon.Parameter`` assigned directly).
+    """
     if isinstance(target, gluon.Block):
-        return OrderedDict(target.collect_params().items())
+        out = OrderedDict(target.collect_params().items())
+        seen = {id(p) for p in out.values()}
+        for p in iter_params(target):
+            if id(p) not in seen:
+                seen.add(id(p))
+                out.setdefault(p.name, p)
+        return out
     return OrderedDict((p.name, p) for p in iter_params(target))
 
 
@@ -98,53 +126,6 @@ def known_shape(p: gluon.Parameter) -> bool:
     return p.shape is not None and all(d > 0 for d in p.shape)
 
 
-def format_shape(shape) -> str:
-    """``(256, 0)`` -> ``'(256, ?)'``: Gluon's 0 means 'not known until the first forward'."""
-    if shape is None:
-        return "?"
-    dims = ["?" if d == 0 else str(d) for d in shape]
-    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
-
-
-def close_names(name: str, names, n: int = 5) -> List[str]:
-    """Up to ``n`` of ``names`` that look like ``name`` (for KeyError and ValueError hints)."""
-    import difflib
-
-    return difflib.get_close_matches(name, list(names), n=n, cutoff=0.4)
-
-
-def compile_pattern(pattern, what: str = "pattern") -> "re.Pattern[str]":
-    """Compile a Gluon select pattern, turning ``re.error`` into a ValueError with the fix."""
-    if not isinstance(pattern, str):
-        raise TypeError(f"{what} must be a regex string such as '.*weight', not {pattern!r}")
-    try:
-        return re.compile(pattern)
-    except re.error as e:
-        raise ValueError(
-            f"{what} {pattern!r} is not a valid regular expression ({e}); "
-            "Gluon matches it with re.match against the full name, e.g. '.*weight' or 'dense0_.*'"
-        ) from None
-
-
-def forward_ctx_error(net: gluon.Block, X) -> "str | None":
-    """A sentence saying why ``net(X)`` would fail on contexts, or None when it can run.
-
-    The data must sit on a context where every initialized parameter has a copy.
-    """
-    ctx = getattr(X, "context", None)
-    if ctx is None:
-        return None
-    for path, p in param_paths(net).items():
-        where = contexts(p)
-        if where and ctx not in where:
-            return (
-                f"the data is on {ctx} but parameter {p.name!r} ({path}) lives on {where}; "
-                f"move the data with X.as_in_context({where[0]}) "
-                f"or the net with net.collect_params().reset_ctx({ctx})"
-            )
-    return None
-
-
 def copies(p: gluon.Parameter) -> "OrderedDict[str, np.ndarray]":
     """``{'cpu(0)': values, ...}``: a NumPy copy of every context's values (initialized only)."""
     return OrderedDict((str(c), d.asnumpy()) for c, d in zip(p.list_ctx(), p.list_data()))
@@ -162,48 +143,83 @@ def initializer_names() -> List[str]:
     return sorted(registry._REGISTRY[initializer.Initializer])
 
 
-@contextlib.contextmanager
-def separate_uses(net: gluon.Block, replacements: Dict[str, gluon.Parameter]):
-    """Inside the block, the use at each structural path reads its own replacement Parameter.
 
-    Used to untie a tied parameter for one computation (each use gets its own copy). A block
-    reached by two paths (the same layer object added twice) is shallow-cloned for the later
-    path, so that its two uses can hold different parameters. Hybridization is switched off
-    meanwhile (a cached graph holds the old parameters); every change is undone on exit,
-    even after an error.
-    """
-    undo, seen = [], {}
-    stack = [net]
+
+def numpy_mode() -> bool:
+    """True when ``npx.set_np()`` is in force (parameters hold ``mx.np.ndarray``)."""
+    return bool(npx.is_np_array())
+
+
+def is_mx_array(x) -> bool:
+    """True for an ``mx.nd.NDArray`` or an ``mx.np.ndarray`` (a subclass of it)."""
+    return isinstance(x, nd.NDArray)
+
+
+def to_numpy(x) -> np.ndarray:
+    """A NumPy copy of an MXNet array of either interface; NumPy values pass through."""
+    if is_mx_array(x):
+        return x.asnumpy()
+    return np.asarray(x)
+
+
+def new_array(value, dtype=None, ctx=None):
+    """``value`` (NumPy or a number) as an MXNet array of the interface in force."""
+    value = np.asarray(value, dtype=dtype)
+    ctx = ctx or mx.cpu()
+    if numpy_mode():
+        return mx.np.array(value, dtype=value.dtype, ctx=ctx)
+    return nd.array(value, dtype=value.dtype, ctx=ctx)
+
+
+def zeros(shape, dtype, ctx=None):
+    """Zeros of the interface in force (what an initializer fills in place)."""
+    ctx = ctx or mx.cpu()
+    if numpy_mode():
+        return mx.np.zeros(shape, dtype=dtype, ctx=ctx)
+    return nd.zeros(shape, dtype=dtype, ctx=ctx)
+
+
+def blocks(net: gluon.Block) -> "List[Tuple[str, gluon.Block]]":
+    """Every block of ``net`` with its structural path (``''`` for ``net``), each object once."""
+    out, seen, stack = [], set(), [("", net)]
     while stack:
-        b = stack.pop()
-        if isinstance(b, gluon.HybridBlock):
-            undo.append((b.__dict__, "_active", b._active))
-            object.__setattr__(b, "_active", False)
-        stack.extend(b._children.values())
+        path, b = stack.pop(0)
+        if id(b) in seen:
+            continue
+        seen.add(id(b))
+        out.append((path, b))
+        stack.extend((f"{path}.{k}" if path else k, c) for k, c in b._children.items())
+    return out
 
-    def put(store, key, value):  # store: a block's dict (_children, _reg_params, __dict__)
-        undo.append((store, key, store[key]))
-        store[key] = value
 
-    try:
-        for path, new in replacements.items():
-            *keys, key = path.split(".")
-            block, prefix = net, ""
-            for k in keys:
-                child, prefix = block._children[k], prefix + k + "."
-                if seen.setdefault(id(child), prefix) != prefix:  # reached a second way
-                    clone = copy.copy(child)
-                    object.__setattr__(clone, "_children", OrderedDict(child._children))
-                    object.__setattr__(clone, "_reg_params", OrderedDict(child._reg_params))
-                    put(block._children, k, clone)
-                    if block.__dict__.get(k) is child:
-                        put(block.__dict__, k, clone)
-                    seen[id(clone)], child = prefix, clone
-                block = child
-            put(block._reg_params, key, new)
-            if key in block.__dict__:
-                put(block.__dict__, key, new)
-        yield
-    finally:
-        for store, key, old in reversed(undo):
-            store[key] = old
+def own_params(block: gluon.Block) -> "OrderedDict[str, gluon.Parameter]":
+    """The parameters a block registered itself (attribute name -> Parameter), not children's."""
+    return OrderedDict(block._reg_params.items())
+
+
+def private_copy(net: gluon.Block) -> gluon.Block:
+    """A deep copy of ``net`` that shares nothing with it (values and ties kept inside; zero
+    gradients, attached again with the public ``grad_req`` setter).
+
+    A hybridized block's cached graph holds C handles that cannot be copied: the copy gets
+    none and is switched back to imperative mode with the public ``hybridize(active=False)``.
+    """
+    memo = {}
+    for _, b in blocks(net):
+        for attr in ("_cached_op", "_cached_graph"):
+            value = getattr(b, attr, None)
+            if value is not None:
+                memo[id(value)] = None if attr == "_cached_op" else ()
+    twin = copy.deepcopy(net, memo)
+    for p in iter_params(twin):  # copied arrays are not autograd variables: mark them again
+        req = p.grad_req
+        if req != "null" and state(p) == INITIALIZED:
+            p.grad_req = "null"  # the public setter detaches, then attaches fresh gradients
+            p.grad_req = req
+    if isinstance(twin, gluon.HybridBlock):
+        twin.hybridize(active=False)
+    else:
+        for _, b in blocks(twin):
+            if isinstance(b, gluon.HybridBlock):
+                b.hybridize(active=False)
+    return twin

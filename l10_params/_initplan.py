@@ -21,6 +21,7 @@ import mxnet as mx
 from mxnet import autograd, gluon, init, nd
 
 from . import _gluon
+from ._text import format_shape
 
 SUFFIXES = (("weight", "_init_weight"), ("bias", "_init_bias (0)"), ("gamma", "_init_gamma (1)"),
             ("beta", "_init_beta (0)"), ("min", "_init_zero (0)"), ("max", "_init_one (1)"))
@@ -113,7 +114,7 @@ def fit_error(pl: Plan) -> Optional[str]:
     need = 4 if isinstance(obj, init.Bilinear) else 2 if isinstance(obj, init.Xavier) else 0
     if len(shape) < need:
         return (f"{describe(obj)} needs a parameter with at least {need} dimensions, but "
-                f"{name!r} has shape {_gluon.format_shape(shape)}; aim it at weights only, "
+                f"{name!r} has shape {format_shape(shape)}; aim it at weights only, "
                 "e.g. the pattern '.*weight'")
     return None
 
@@ -128,7 +129,7 @@ def compute(pl: Plan) -> None:
     except Exception as e:  # noqa: BLE001 - MXNetError, AssertionError of custom initializers
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ValueError(f"{pl.runs()} failed on {p.name!r} of shape "
-                         f"{_gluon.format_shape(p.shape)} ({type(e).__name__}: {msg[:200]}); "
+                         f"{format_shape(p.shape)} ({type(e).__name__}: {msg[:200]}); "
                          "nothing was changed; the initializer must fill data[:] in place "
                          "with values of that shape") from None
     if data.shape != p.shape:  # pragma: no cover - NDArrays cannot change shape in place

@@ -1,36 +1,26 @@
-"""Change parameter values safely, copy them between nets, and see what an edit changed.
+"""Change parameter values safely and copy them between nets.
 
 ``set_value`` writes every context's copy through Gluon's ``set_data`` after checking the
 shape, the dtype and the values; ``copy_params`` copies (it never ties) and is
-all-or-nothing; ``snapshot`` and ``diff`` show exactly which entries an edit touched.
+all-or-nothing. To see what an edit changed, see ``snapshots.py`` (``snapshot``, ``diff``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
-from mxnet import autograd, gluon, nd
+from mxnet import gluon, nd  # noqa: F401 - nd for the doctests
 
 from . import _gluon
-from ._table import Table
+from ._text import close_names, format_shape
+from ._validate import refuse_recording, require_target
 
-_fs = _gluon.format_shape
-
-
-def _refuse_recording(call: str) -> None:
-    if autograd.is_recording():
-        raise RuntimeError(
-            f"{call} was called inside autograd.record(): a write there would become part of "
-            "the recorded graph, and MXNet refuses in-place writes to arrays it records; "
-            "call it outside the `with autograd.record():` block, or inside "
-            "`with autograd.pause():`"
-        )
+_fs = format_shape
 
 
 def _as_numpy(value, p: gluon.Parameter, what: str) -> np.ndarray:
     """``value`` (scalar, NDArray or NumPy array) as a NumPy array of ``p``'s dtype, checked."""
-    if isinstance(value, nd.NDArray):
+    if _gluon.is_mx_array(value):
         arr = value.asnumpy()
     elif isinstance(value, np.ndarray) or np.isscalar(value):
         arr = np.asarray(value)
@@ -86,7 +76,7 @@ def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
             if isinstance(param, gluon.Block) else ""
         raise TypeError(f"set_value needs a gluon.Parameter, not {type(param).__name__}{hint}")
     call = f"set_value({param.name})"
-    _refuse_recording(call)
+    refuse_recording(call)
     st = _gluon.state(param)
     if st == _gluon.UNINITIALIZED:
         raise RuntimeError(
@@ -94,7 +84,7 @@ def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
             "call net.initialize() (or param.initialize()) first"
         )
     deferred = st == _gluon.DEFERRED
-    if callable(value) and not isinstance(value, (nd.NDArray, np.ndarray)):
+    if callable(value) and not (_gluon.is_mx_array(value) or isinstance(value, np.ndarray)):
         if deferred:
             raise RuntimeError(
                 f"{call}: the parameter is deferred (shape {_fs(param.shape)}), so there is no "
@@ -122,7 +112,7 @@ def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
             f"{_fs(param.shape)}; pass an array of shape {_fs(param.shape)}, a number, "
             "or a function old -> new"
         )
-    param.set_data(nd.array(arr, dtype=param.dtype))
+    param.set_data(_gluon.new_array(arr, dtype=param.dtype))
     return param
 
 
@@ -134,7 +124,7 @@ def _find(name: str, paths: Dict[str, gluon.Parameter], side: str) -> str:
     if by_name:
         return by_name[0]
     known = list(paths) + [p.name for p in paths.values()]
-    close = _gluon.close_names(name, known)
+    close = close_names(name, known)
     raise KeyError(
         f"mapping names {name!r}, which is not a parameter of {side}; "
         + (f"close names: {close}" if close else f"its parameters: {known[:6]}")
@@ -162,8 +152,8 @@ def copy_params(src, dst, *, select: Optional[str] = None,
     True
     """
     for obj, side in ((src, "src"), (dst, "dst")):
-        _gluon.check_target(obj, side)
-    _refuse_recording("copy_params")
+        require_target(obj, side)
+    refuse_recording("copy_params")
     sp, dp = _gluon.param_paths(src), _gluon.param_paths(dst)
     if isinstance(src, gluon.Parameter) and isinstance(dst, gluon.Parameter) and not mapping:
         mapping = {src.name: dst.name}
@@ -217,119 +207,5 @@ def copy_params(src, dst, *, select: Optional[str] = None,
             + "\npass mapping={src_path: dst_path} or select=... to copy only what matches"
         )
     for b, value, _ in writes.values():
-        b.set_data(nd.array(value, dtype=b.dtype))
+        b.set_data(_gluon.new_array(value, dtype=b.dtype))
     return [(s, d) for s, d in pairs if id(dp[d]) in writes]
-
-
-class Snapshot:
-    """Copies of every context's values of every parameter, keyed by structural path.
-
-    ``snap['0.weight']`` is the first context's copy (a NumPy array, a fresh copy each
-    time); ``snap.values[path][ctx]`` holds each context's copy (None while deferred).
-    """
-
-    def __init__(self, net):
-        _gluon.check_target(net, "snapshot target")
-        self.values: Dict[str, Optional[Dict[str, np.ndarray]]] = {}
-        self.params: Dict[str, Tuple[str, Tuple[str, ...]]] = {}  # first path -> (name, paths)
-        for p, paths in _gluon.unique_params(net).values():
-            got = (dict(_gluon.copies(p))
-                   if _gluon.state(p) == _gluon.INITIALIZED else None)
-            self.values[paths[0]] = got
-            self.params[paths[0]] = (p.name, tuple(paths))
-
-    def __getitem__(self, path: str) -> np.ndarray:
-        for first, (name, paths) in self.params.items():
-            if path in paths or path == name:
-                got = self.values[first]
-                if got is None:
-                    raise ValueError(f"{path!r} had no values when the snapshot was taken "
-                                     "(deferred or uninitialized)")
-                return next(iter(got.values())).copy()
-        raise KeyError(f"{path!r} is not in this snapshot; close names: "
-                       f"{_gluon.close_names(path, list(self.values))}")
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    def __repr__(self) -> str:
-        ctxs = sorted({c for v in self.values.values() if v for c in v})
-        return f"Snapshot({len(self)} parameters on {', '.join(ctxs) or 'no context'})"
-
-
-def snapshot(net) -> Snapshot:
-    """Copy every value of ``net`` (every context, tied parameters once) for a later ``diff``.
-
-    >>> from l10_params import lecture_mlp
-    >>> net, X = lecture_mlp(ctx='cpu', seed=0)
-    >>> snap = snapshot(net)
-    >>> snap, snap['0.weight'].shape
-    (Snapshot(4 parameters on cpu(0)), (256, 20))
-    """
-    return Snapshot(net)
-
-
-@dataclass(frozen=True)
-class DiffRow:
-    name: str
-    paths: Tuple[str, ...]
-    shape: str
-    changed: int
-    size: int
-    largest: Optional[float]
-    contexts: Tuple[str, ...]
-
-
-def diff(before: Snapshot, after) -> Table:
-    """Which parameters changed between ``before`` and ``after`` (a later Snapshot or the net).
-
-    One row per parameter: entries changed (on any context), of how many, the largest
-    absolute change and the contexts where something changed. Every context is compared.
-
-    >>> from l10_params import lecture_mlp
-    >>> net, X = lecture_mlp(ctx='cpu', seed=0)
-    >>> before = snapshot(net)
-    >>> net[0].weight.data()[0, :4] += 1
-    >>> print(diff(before, net))
-    Changes: 1 of 4 parameters changed
-    name           paths     shape      changed   size  largest  contexts
-    -------------  --------  ---------  -------  -----  -------  --------
-    dense0_weight  0.weight  (256, 20)        4  5,120        1  cpu(0)
-    dense0_bias    0.bias    (256,)           0    256        0  -
-    dense1_weight  1.weight  (10, 256)        0  2,560        0  -
-    dense1_bias    1.bias    (10,)            0     10        0  -
-    """
-    if not isinstance(before, Snapshot):
-        raise TypeError("before must be a Snapshot from snapshot(net), "
-                        f"not {type(before).__name__}")
-    if not isinstance(after, Snapshot):
-        after = Snapshot(after)
-    if list(before.params) != list(after.params):
-        raise ValueError(
-            "before and after hold different parameters (different nets?): "
-            f"{list(before.params)[:4]} vs {list(after.params)[:4]}; "
-            "take both snapshots of the same net"
-        )
-    rows = []
-    for path, (name, paths) in before.params.items():
-        old, new = before.values[path], after.values[path]
-        if old is None or new is None:
-            n = 0 if old is None and new is None else int(np.prod(
-                next(iter((old or new).values())).shape))
-            ctxs = tuple((old or new or {}).keys()) if n else ()
-            rows.append(DiffRow(name, paths, "?", n, n, None, ctxs))
-            continue
-        if set(old) != set(new) or any(old[c].shape != new[c].shape for c in old):
-            raise ValueError(f"{name!r} ({path}) moved or changed shape between the snapshots "
-                             f"({list(old)} -> {list(new)}); compare snapshots of one layout")
-        changed = {c: new[c] != old[c] for c in old}
-        mask = np.logical_or.reduce(list(changed.values()))
-        largest = max(float(np.abs(new[c].astype(np.float64) - old[c]).max())
-                      if old[c].size else 0.0 for c in old)
-        rows.append(DiffRow(name, paths, _fs(mask.shape), int(mask.sum()), int(mask.size),
-                            largest, tuple(c for c in old if changed[c].any())))
-    n = sum(r.changed > 0 for r in rows)
-    return Table(rows, title=f"Changes: {n} of {len(rows)} parameters changed",
-                 columns=[("name", "name"), ("paths", "paths"), ("shape", "shape"),
-                          ("changed", "changed"), ("size", "size"), ("largest", "largest"),
-                          ("contexts", "contexts")])

@@ -16,9 +16,11 @@ import mxnet as mx
 from mxnet import gluon
 
 from . import _gluon
-from ._checks import Check, check_init
+from ._initcheck import Check, check_init
 from ._initplan import apply, as_initializer, describe, fit_error, plan
 from ._table import Table
+from ._text import compile_pattern, format_shape
+from ._validate import require_target
 from .contexts import CtxSpec, resolve_ctx
 from .selection import select as _select
 
@@ -55,7 +57,7 @@ def reinitialize(target, init=None, *, select: Optional[str] = None,
     >>> net[0].bias.data()[:2].asnumpy()
     array([1., 1.], dtype=float32)
     """
-    _gluon.check_target(target, "target")
+    require_target(target, "target")
     if init is not None:
         init = as_initializer(init)
     elif override:
@@ -94,7 +96,7 @@ def _rules(rules) -> List[Tuple[str, object]]:
         if not (isinstance(item, tuple) and len(item) == 2):
             raise TypeError(f"rule {i} is {item!r:.60}; each rule is a (pattern, initializer) "
                             "pair such as ('.*weight', init.Xavier())")
-        _gluon.compile_pattern(item[0], f"rule {i} pattern")
+        compile_pattern(item[0], f"rule {i} pattern")
         out.append((item[0], as_initializer(item[1], f"rule {i} ({item[0]!r}) initializer")))
     return out
 
@@ -122,7 +124,7 @@ def initialize_by_pattern(net, rules, *, default=None, ctx: CtxSpec = None) -> D
     >>> net.bias.data().asnumpy()
     array([1., 1., 1., 1.], dtype=float32)
     """
-    _gluon.check_target(net, allow_param=False)
+    require_target(net, allow_param=False)
     rules = _rules(rules)
     if default is not None:
         default = as_initializer(default, "default")
@@ -177,7 +179,7 @@ def explain_init(net, init=None) -> Table:
     >>> t[0].without_force_reinit
     'skipped with a warning: already initialized'
     """
-    _gluon.check_target(net, allow_param=False)
+    require_target(net, allow_param=False)
     default = as_initializer(init) if init is not None else mx.init.Uniform()
     paths = {id(p): ps for p, ps in _gluon.unique_params(net).values()}
     rows, skipped = [], 0
@@ -196,7 +198,7 @@ def explain_init(net, init=None) -> Table:
         else:
             without = "runs" if _gluon.known_shape(p) else "runs at the first forward"
         rows.append(InitRow(name, tuple(paths.get(id(p), [name])),
-                            _gluon.format_shape(p.shape), st, runs, pl.why, without))
+                            format_shape(p.shape), st, runs, pl.why, without))
     call = f"net.initialize({describe(init) if init is not None else ''})"
     pending = sum(r.state == _gluon.DEFERRED for r in rows)
     if pending:

@@ -7,6 +7,8 @@ import numpy as np
 from mxnet import gluon
 
 from . import _gluon
+from ._text import format_shape
+from ._validate import require_target
 from .selection import select as _select
 
 
@@ -25,7 +27,7 @@ def hist(net, select: Optional[str] = None, *, ax=None, bins: int = 50):
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['dense0_weight (256, 20)', 'dense1_weight (10, 256)']
     """
-    _gluon.check_target(net)
+    require_target(net)
     if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
         raise ValueError(f"bins must be a positive int such as 50, not {bins!r}")
     if select is not None:
@@ -48,7 +50,7 @@ def hist(net, select: Optional[str] = None, *, ax=None, bins: int = 50):
     hi = max(float(v.max()) for v in values)
     edges = np.linspace(lo, hi if hi > lo else lo + 1e-6, bins + 1)
     for p, v in zip(params, values):
-        ax.hist(v, bins=edges, histtype="step", label=f"{p.name} {_gluon.format_shape(p.shape)}")
+        ax.hist(v, bins=edges, histtype="step", label=f"{p.name} {format_shape(p.shape)}")
     ax.set_xlabel("value")
     ax.set_ylabel("count")
     ax.legend(fontsize="small")

@@ -17,6 +17,8 @@ from mxnet import gluon
 
 from . import _gluon
 from ._table import Table
+from ._text import format_shape
+from ._validate import require_target, require_values
 from .contexts import CtxSpec, resolve_ctx
 
 
@@ -42,24 +44,13 @@ class MoveRow:
 
 
 def _initialized(target, what: str):
-    """[(Parameter, paths)] for every distinct parameter; ValueError unless all have values."""
-    _gluon.check_target(target, what)
+    """[(Parameter, paths)] for every distinct parameter; RuntimeError unless all have values."""
+    require_target(target, what)
     items = list(_gluon.unique_params(target).values())
     if not items:
         raise ValueError(f"{what} has no parameters; pass a net that holds some, e.g. Dense layers")
     for p, paths in items:
-        st = _gluon.state(p)
-        if st == _gluon.DEFERRED:
-            raise ValueError(
-                f"parameter {p.name!r} ({paths[0]}) is deferred, shape "
-                f"{_gluon.format_shape(p.shape)}: it has no values on any context yet; "
-                "run one forward pass first, e.g. net(X)"
-            )
-        if st == _gluon.UNINITIALIZED:
-            raise ValueError(
-                f"parameter {p.name!r} ({paths[0]}) was never initialized, so it lives on no "
-                "context; call net.initialize(ctx=...) and run one forward pass first"
-            )
+        require_values(p, paths[0])
     return items
 
 
@@ -94,7 +85,7 @@ def replicas(target) -> Table:
         first = copies[0][1]
         for c, a in copies:
             ctxs.add(c)
-            rows.append(ReplicaRow(p.name, tuple(paths), c, _gluon.format_shape(p.shape),
+            rows.append(ReplicaRow(p.name, tuple(paths), c, format_shape(p.shape),
                                    _max_abs(a, first), bool(np.array_equal(a, first))))
     differ = sorted({r.name for r in rows if not r.identical})
     footer = (f"{len(differ)} parameter(s) differ between contexts: {', '.join(differ)}"
@@ -123,8 +114,7 @@ def reset_ctx(net, ctx: CtxSpec = None) -> Table:
     >>> net[0].weight.list_ctx()
     [cpu(1)]
     """
-    target = ctx  # keep the argument's spelling for messages
-    ctx = resolve_ctx(target)
+    ctx = resolve_ctx(ctx)
     items = _initialized(net, "net")
     before = {}
     for p, paths in items:
@@ -157,13 +147,32 @@ def reset_ctx(net, ctx: CtxSpec = None) -> Table:
                 f"moving {p.name!r} ({paths[0]}) to {list(ctx)} changed its values "
                 f"(max |change| {change:.3g}); please report this with your MXNet version"
             )
-        rows.append(MoveRow(p.name, tuple(paths), _gluon.format_shape(p.shape), where,
+        rows.append(MoveRow(p.name, tuple(paths), format_shape(p.shape), where,
                             tuple(str(c) for c in ctx), change, same))
     return Table(rows, title=f"Moved {len(rows)} parameter(s) to {', '.join(map(str, ctx))}",
                  columns=[("name", "name"), ("shape", "shape"), ("before", "from"),
                           ("after", "to"), ("max_change", "max |change|"),
                           ("unchanged", "unchanged")],
                  footer=["every value moved unchanged"])
+
+
+def forward_ctx_error(net: gluon.Block, X) -> "str | None":
+    """A sentence saying why ``net(X)`` would fail on contexts, or None when it can run.
+
+    The data must sit on a context where every initialized parameter has a copy.
+    """
+    ctx = getattr(X, "context", None)
+    if ctx is None:
+        return None
+    for path, p in _gluon.param_paths(net).items():
+        where = _gluon.contexts(p)
+        if where and ctx not in where:
+            return (
+                f"the data is on {ctx} but parameter {p.name!r} ({path}) lives on {where}; "
+                f"move the data with X.as_in_context({where[0]}) "
+                f"or the net with net.collect_params().reset_ctx({ctx})"
+            )
+    return None
 
 
 def check_forward_ctx(net: gluon.Block, X) -> mx.Context:
@@ -184,10 +193,10 @@ def check_forward_ctx(net: gluon.Block, X) -> mx.Context:
     if not isinstance(net, gluon.Block):
         raise TypeError(f"net must be a gluon.Block to run a forward pass, not "
                         f"{type(net).__name__}; pass the network itself")
-    if not isinstance(X, mx.nd.NDArray):
-        raise TypeError(f"X must be an mx.nd.NDArray, not {type(X).__name__}; "
+    if not _gluon.is_mx_array(X):
+        raise TypeError(f"X must be an MXNet array (mx.nd or mx.np), not {type(X).__name__}; "
                         "build it with nd.array(...) or nd.random.uniform(...)")
-    msg = _gluon.forward_ctx_error(net, X)
+    msg = forward_ctx_error(net, X)
     if msg:
         raise ValueError(msg)
     return X.context

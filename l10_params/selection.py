@@ -7,37 +7,16 @@ what the pattern should have been.
 from __future__ import annotations
 
 import math
-import re
 from typing import List, Optional
 
 from mxnet import gluon
 
 from . import _gluon
+from ._text import compile_pattern, no_match_message
+from ._validate import require_target
 
 GRAD_REQS = ("write", "add", "null")
 ATTRS = ("grad_req", "lr_mult", "wd_mult")
-
-
-def _empty_message(pattern: str, names: List[str], what: str = "pattern") -> str:
-    shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
-    msg = f"{what} {pattern!r} matches no parameter; the names are {shown}."
-    fix = None
-    if any(re.match(".*" + pattern, n) for n in names):
-        fix = (f"Gluon uses re.match, anchored at the start of the full name: "
-               f"use {'.*' + pattern!r} to match {pattern!r} anywhere in the name")
-    else:
-        m = re.match(r"([a-z_]+?)(\d+)", pattern)
-        prefixes = sorted({re.match(r"([a-z_]+?\d+)_", n).group(1) for n in names
-                           if re.match(r"([a-z_]+?\d+)_", n)}, key=lambda s: (len(s), s))
-        same_kind = [p for p in prefixes if m and p.startswith(m.group(1))]
-        if m and same_kind:
-            fix = (f"layer names count up per process ({m.group(1)}0, {m.group(1)}1, ... and "
-                   f"more each time a cell is re-run): this net's layers are "
-                   f"{', '.join(same_kind)}; use {same_kind[0] + '.*'!r}, build the net inside "
-                   "fresh_names(), or select from the layer itself (net[0].collect_params())")
-        elif any(re.match(pattern, n, re.IGNORECASE) for n in names):
-            fix = f"names are lower case; use {pattern.lower()!r} or '(?i)' + pattern"
-    return msg + (" " + fix if fix else "")
 
 
 def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None
@@ -60,17 +39,17 @@ def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None
     ...
     ValueError: pattern 'weight' matches no parameter; ... use '.*weight' to match 'weight' ...
     """
-    _gluon.check_target(net, allow_param=False)
+    require_target(net, allow_param=False)
     everything = _gluon.named_params(net)
     names = list(everything)
     keep = names
     if pattern is not None:
-        rx = _gluon.compile_pattern(pattern)
+        rx = compile_pattern(pattern)
         keep = [n for n in names if rx.match(n)]
         if not keep:
-            raise ValueError(_empty_message(pattern, names))
+            raise ValueError(no_match_message(pattern, names))
     if exclude is not None:
-        rx = _gluon.compile_pattern(exclude, "exclude")
+        rx = compile_pattern(exclude, "exclude")
         kept = [n for n in keep if not rx.match(n)]
         if not kept:
             raise ValueError(

@@ -12,27 +12,57 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 import numpy as np
-from mxnet import autograd, gluon, init, nd
+from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn
 
-from . import _gluon
+from . import _gluon, _uses
 from ._table import Table
+from ._text import format_shape
+from ._validate import require_values
+from .replicas import forward_ctx_error
 
 
-def tied_groups(net: gluon.Block) -> List[List[str]]:
-    """Groups of structural paths that hold one Parameter object (each group used twice or more).
+def tied_groups(net: gluon.Block, X=None) -> List[List[str]]:
+    """Groups of uses that hold one Parameter object (each group used twice or more).
+
+    Without a batch, the uses are structural paths (``params=shared.params``, one block
+    added twice). With a batch ``X``, a layer called k times in one forward also counts as
+    k uses, one entry per call (``'0.weight (call 1)'``), found with Gluon's forward hooks
+    on a private copy of the net: the net itself is not touched.
 
     >>> from l10_params import lecture_tied_mlp
     >>> net, X = lecture_tied_mlp(ctx='cpu', seed=0)
     >>> tied_groups(net)
     [['1.weight', '2.weight'], ['1.bias', '2.bias']]
+    >>> from l10_params import fresh_names
+    >>> class Twice(gluon.Block):          # the book's FancyMLP calls one layer twice
+    ...     def __init__(self, **kwargs):
+    ...         super().__init__(**kwargs)
+    ...         self.dense = nn.Dense(20)
+    ...     def forward(self, x):
+    ...         return self.dense(self.dense(x))
+    >>> with fresh_names():
+    ...     fancy = Twice()
+    >>> fancy.initialize()
+    >>> tied_groups(fancy), tied_groups(fancy, nd.ones((2, 20)))
+    ([], [['dense.weight (call 1)', 'dense.weight (call 2)'], \
+['dense.bias (call 1)', 'dense.bias (call 2)']])
     """
     if not isinstance(net, gluon.Block):
         raise TypeError(
             f"tied_groups needs the net (a gluon.Block), not {type(net).__name__}: a "
             "ParameterDict lists each Parameter once, so ties cannot be seen in it"
         )
-    return [paths for _, paths in _gluon.unique_params(net).values() if len(paths) > 1]
+    if X is not None:
+        _require_batch(X, "tied_groups")
+        twin = _gluon.private_copy(net)  # hooks and a forward on a copy, never on net
+        return _groups(twin, _uses.count_calls(twin, X))
+    return _groups(net, None)
+
+
+def _groups(net, calls) -> List[List[str]]:
+    return [[u.label(name) for u, name in us]
+            for _, us in _uses.uses(net, calls).values() if len(us) > 1]
 
 
 def is_tied(a, b) -> bool:
@@ -89,7 +119,7 @@ def tied_dense(shared: nn.Dense, units: Optional[int] = None, **kwargs) -> nn.De
     out_units, in_shared = shared.weight.shape
     units = out_units if units is None else units
     in_units = kwargs.get("in_units", 0)
-    fs = _gluon.format_shape
+    fs = format_shape
     head = f"cannot tie a new Dense({units}) to layer {shared.name!r} (Dense({out_units}))"
     if units != out_units or (in_units and in_shared and in_units != in_shared):
         raise ValueError(
@@ -120,46 +150,44 @@ class TiedGradRow:
     summed: np.ndarray = field(repr=False)
 
 
-def _check(net, X):
+def _require_batch(X, fn: str) -> None:
+    if not _gluon.is_mx_array(X):
+        raise TypeError(f"{fn} needs X as an MXNet array batch (mx.nd or mx.np), not "
+                        f"{type(X).__name__}; e.g. X = nd.random.uniform(shape=(2, 20))")
+
+
+def _require_inputs(net, X) -> None:
     if not isinstance(net, gluon.Block):
         raise TypeError(f"tied_gradients needs the net (a gluon.Block), not {type(net).__name__}")
-    if not isinstance(X, nd.NDArray):
-        raise TypeError(f"X must be an NDArray batch, not {type(X).__name__}; "
-                        "e.g. X = nd.random.uniform(shape=(2, 20))")
+    _require_batch(X, "tied_gradients")
     if autograd.is_recording():
         raise RuntimeError("tied_gradients runs its own autograd.record() and backward; "
                            "call it outside your `with autograd.record():` block")
     for p, paths in _gluon.unique_params(net).values():
-        if _gluon.state(p) != _gluon.INITIALIZED:
-            raise ValueError(f"parameter {p.name!r} ({paths[0]}) is {_gluon.state(p)}: it has "
-                             "no values yet; initialize the net and run net(X) once first")
+        require_values(p, paths[0])
         if len(paths) > 1 and p.grad_req == "null":
             raise ValueError(f"tied parameter {p.name!r} has grad_req 'null' (frozen), so it "
                              "has no gradient; unfreeze it first: p.grad_req = 'write'")
-    why = _gluon.forward_ctx_error(net, X)
+    why = forward_ctx_error(net, X)
     if why:
         raise ValueError(f"tied_gradients cannot run net(X): {why}")
 
 
 def _backward(net, X, ctxs) -> None:
     for c in ctxs:
-        with autograd.record(train_mode=False):  # predict mode: dropout draws nothing
-            out = net(X.as_in_context(c))
-            if not isinstance(out, nd.NDArray):
-                raise TypeError(f"tied_gradients needs a net with one NDArray output, "
-                                f"got {type(out).__name__}")
-            total = out.sum()
-        total.backward()
+        _uses.run_forward(net, X.as_in_context(c), record=True).backward()
 
 
 def tied_gradients(net: gluon.Block, X) -> Table:
     """For each tied parameter: its gradient and the sum of the gradients of its uses.
 
-    Runs one backward of ``net(X).sum()`` (in predict mode) on every context of the net,
-    then the same with each use of a tied parameter given its own copy of the values, and
-    compares the tied gradient with the sum over the uses. The net's gradients are put back
-    as they were, so calling it changes nothing. Columns: the norm of each use's gradient,
-    of the tied gradient and of the sum, their largest difference, and whether they agree.
+    Works on a private copy of ``net`` (the net, its values and its gradients are never
+    touched). Runs one backward of ``net(X).sum()`` in predict mode on every context, then
+    the same with each use given its own copy of the values (a use is a structural path,
+    or one call of a layer called several times in one forward), and compares the tied
+    gradient with the sum over the uses. Columns: the norm of each use's gradient, of the
+    tied gradient and of the sum, their largest difference, and whether they agree. (The
+    norms of the uses do not add up to the norm of the sum: the gradients are vectors.)
 
     >>> from l10_params import lecture_tied_mlp
     >>> net, X = lecture_tied_mlp(ctx='cpu', seed=0)
@@ -167,45 +195,42 @@ def tied_gradients(net: gluon.Block, X) -> Table:
     >>> [(r.name, r.paths, r.agree) for r in t]
     [('dense0_weight', ('1.weight', '2.weight'), True), ('dense0_bias', ('1.bias', '2.bias'), True)]
     """
-    _check(net, X)
-    params = list(_gluon.iter_params(net))
-    groups = [(p, paths) for p, paths in _gluon.unique_params(net).values() if len(paths) > 1]
-    with_grad = [p for p in params if p.grad_req != "null"]
-    saved = [(p, [g.copy() for g in p.list_grad()]) for p in with_grad]
-    try:
-        for p in with_grad:
-            p.zero_grad()
-        ctxs = _gluon.contexts(groups[0][0]) if groups else []
-        _backward(net, X, ctxs)
+    _require_inputs(net, X)
+    twin = _gluon.private_copy(net)
+    calls = _uses.count_calls(twin, X)
+    groups = [(p, us) for p, us in _uses.uses(twin, calls).values() if len(us) > 1]
+    ctxs = _gluon.contexts(groups[0][0]) if groups else []
+    tied, per_use = {}, {}
+    if groups:
+        for p in _gluon.iter_params(twin):
+            if p.grad_req != "null":
+                p.zero_grad()
+        _backward(twin, X, ctxs)
         tied = {(id(p), c): p.grad(c).asnumpy() for p, _ in groups for c in ctxs}
-        copies = {}
-        for p, paths in groups:
-            for i, path in enumerate(paths):
-                r = gluon.Parameter(f"{p.name}_use{i}", shape=p.shape, dtype=p.dtype)
-                r.initialize(init.Zero(), ctx=p.list_ctx())
+        own = _uses.separate(twin, [u for _, us in groups for u, _ in us])
+        _backward(twin, X, ctxs)
+        blocks = {id(b): b for _, b in _gluon.blocks(twin)}
+        for p, us in groups:
+            for u, _ in us:
+                attr = next(k for k, q in _gluon.own_params(blocks[u.block_id]).items() if q is p)
                 for c in ctxs:
-                    r.data(c)[:] = p.data(c)
-                copies[path] = r
-        with _gluon.separate_uses(net, copies):
-            _backward(net, X, ctxs)
-            uses = {(path, c): r.grad(c).asnumpy() for path, r in copies.items() for c in ctxs}
-    finally:
-        for p, grads in saved:
-            for g, old in zip(p.list_grad(), grads):
-                g[:] = old
+                    per_use[(id(p), u, c)] = own[u][attr].grad(c).asnumpy()
     rows = []
-    for p, paths in groups:
+    for p, us in groups:
         for c in ctxs:
-            parts = [uses[(path, c)] for path in paths]
+            parts = [per_use[(id(p), u, c)] for u, _ in us]
             grad, summed = tied[(id(p), c)], np.sum(parts, axis=0)
             rows.append(TiedGradRow(
-                p.name, tuple(paths), str(c), tuple(float(np.linalg.norm(g)) for g in parts),
+                p.name, tuple(u.label(name) for u, name in us), str(c),
+                tuple(float(np.linalg.norm(g)) for g in parts),
                 float(np.linalg.norm(grad)), float(np.linalg.norm(summed)),
                 float(np.abs(grad - summed).max()) if grad.size else 0.0,
                 bool(np.allclose(grad, summed, rtol=1e-5, atol=1e-6)), grad, summed))
     ok = all(r.agree for r in rows)
-    footer = ["no tied parameters: every Parameter has one use"] if not rows else [
-        "tied gradient = sum over the uses" + ("" if ok else ": NOT for every row")]
+    footer = ["no tied parameters: every Parameter has one use"
+              + ("" if X is None else " (also counting calls in one forward)")] if not rows else [
+        "tied gradient = sum over the uses" + ("" if ok else ": NOT for every row"),
+        "the norms per use do not add up to the norm of the sum: gradients add as vectors"]
     return Table(rows, title="Gradients of tied parameters (backward of net(X).sum())",
                  columns=[("name", "name"), ("paths", "uses"), ("context", "context"),
                           ("use_norms", "|grad| per use"), ("grad_norm", "|grad|"),

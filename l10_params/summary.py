@@ -8,6 +8,8 @@ import numpy as np
 
 from . import _gluon
 from ._table import Table
+from ._text import format_shape
+from ._validate import require_target
 from .selection import select as _select
 
 
@@ -98,7 +100,7 @@ def summary(net, select: Optional[str] = None, *, stats: bool = False) -> Summar
     >>> round(summary(net, '.*bias', stats=True).rows[0].zeros, 2)
     1.0
     """
-    _gluon.check_target(net)
+    require_target(net)
     groups = _gluon.unique_params(net)
     if select is not None:
         chosen = {id(p) for p in _select(net, select).values()}
@@ -107,7 +109,7 @@ def summary(net, select: Optional[str] = None, *, stats: bool = False) -> Summar
     for p, paths in groups.values():
         size = int(np.prod(p.shape)) if _gluon.known_shape(p) else None
         rows.append(Row(
-            name=p.name, path=paths[0], paths=tuple(paths), shape=_gluon.format_shape(p.shape),
+            name=p.name, path=paths[0], paths=tuple(paths), shape=format_shape(p.shape),
             dtype=np.dtype(p.dtype).name, size=size, state=_gluon.state(p),
             grad_req=p.grad_req, lr_mult=float(p.lr_mult), wd_mult=float(p.wd_mult),
             contexts=tuple(str(c) for c in _gluon.contexts(p)),

@@ -4,6 +4,9 @@ import pytest
 from mxnet.gluon import nn
 
 from l10_params import _gluon, fresh_names
+from l10_params._text import compile_pattern, format_shape
+from l10_params._validate import require_target
+from l10_params.replicas import forward_ctx_error
 
 
 def test_paths_and_unique(tied):
@@ -27,9 +30,9 @@ def test_states(raw_net):
 
 
 def test_format_shape():
-    assert _gluon.format_shape((256, 0)) == "(256, ?)"
-    assert _gluon.format_shape((10,)) == "(10,)"
-    assert _gluon.format_shape(None) == "?"
+    assert format_shape((256, 0)) == "(256, ?)"
+    assert format_shape((10,)) == "(10,)"
+    assert format_shape(None) == "?"
 
 
 def test_same_block_twice_is_tied():
@@ -42,13 +45,13 @@ def test_same_block_twice_is_tied():
 
 def test_forward_ctx_error(mlp):
     net, X = mlp
-    assert _gluon.forward_ctx_error(net, X) is None
-    msg = _gluon.forward_ctx_error(net, X.as_in_context(mx.cpu(1)))
+    assert forward_ctx_error(net, X) is None
+    msg = forward_ctx_error(net, X.as_in_context(mx.cpu(1)))
     assert "the data is on cpu(1)" in msg and "as_in_context(cpu(0))" in msg
 
 
-def test_check_target_and_pattern():
+def test_require_target_and_pattern():
     with pytest.raises(TypeError, match="net must be a gluon.Block, a ParameterDict or a Parameter"):
-        _gluon.check_target({"a": 1})
+        require_target({"a": 1})
     with pytest.raises(ValueError, match="is not a valid regular expression"):
-        _gluon.compile_pattern("[")
+        compile_pattern("[")

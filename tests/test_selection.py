@@ -77,7 +77,7 @@ def test_select_parameter_is_type_error(mlp):
 
 def test_pattern_wrong_type(mlp):
     net, _ = mlp
-    with pytest.raises(TypeError, match=r"regex string such as '\.\*weight', not 3"):
+    with pytest.raises(TypeError, match=r"regex string such as '\.\*weight', not int \(3\)"):
         select(net, 3)
 
 

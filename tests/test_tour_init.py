@@ -7,8 +7,8 @@ import pytest
 from reference import lecture_row
 
 from l10_params import check_init, replicas
-from l10_params._tour_init import STEPS
 from l10_params.tour import Tour, all_steps
+from l10_params.tour.initialize import STEPS
 
 KEYS = [s.key for s in all_steps()]
 

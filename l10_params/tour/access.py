@@ -1,5 +1,5 @@
 """Tour steps 1-10: the lecture's parameter access, then what l10_params adds to it."""
-from .tour import Step
+from .step import Step
 
 STEPS = [
     Step(

@@ -1,5 +1,5 @@
 """Tour steps after initialization: edit values by hand and with set_value, then tie layers."""
-from .tour import Step
+from .step import Step
 
 STEPS = [
     Step(

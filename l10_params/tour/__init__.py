@@ -1,5 +1,6 @@
-"""The lecture as ordered steps: each has a one-line explanation (English, 中文), the code it
-runs and, when run, the real output of that code.
+"""The lecture as ordered steps: each has a one-line explanation (English, 中文), the code
+it runs and, when run, the real output of that code. ``step.py`` holds ``Step``;
+``access``, ``initialize`` and ``edit`` hold the steps of each part of the lecture.
 
 The code of every step is executed as written, in one namespace shared by all steps, as
 cells of a notebook are: the value of a step's last expression is printed, and an error a
@@ -15,39 +16,17 @@ import contextlib
 import io
 import sys
 import traceback
-from dataclasses import dataclass
 from typing import Dict, List, Optional, TextIO
 
-from .contexts import CtxSpec, resolve_ctx
-from .lecture import fresh_names
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the tour: ``code`` runs as written; ``expect_error`` names an error it shows."""
-
-    key: str
-    en: str
-    zh: str
-    code: str
-    expect_error: Optional[str] = None
-
-    def explain(self, lang: str = "en") -> str:
-        return self.zh if lang == "zh" else self.en
+from ..contexts import CtxSpec, resolve_ctx
+from ..lecture import fresh_names
+from . import access, edit, initialize
+from .step import Step
 
 
 def all_steps() -> List[Step]:
     """Every step, in the lecture's order: access, then initialize, then edit and tie."""
-    from . import _tour_access
-
-    steps = list(_tour_access.STEPS)
-    for name in ("_tour_init", "_tour_edit"):
-        try:
-            module = __import__(f"{__package__}.{name}", fromlist=["STEPS"])
-        except ModuleNotFoundError:
-            continue
-        steps += module.STEPS
-    return steps
+    return [*access.STEPS, *initialize.STEPS, *edit.STEPS]
 
 
 def namespace(ctx) -> Dict[str, object]:
@@ -91,8 +70,8 @@ class Tour:
 
     >>> t = Tour(ctx='cpu')
     >>> out = t.run(stop=1)
-    >>> print(out[0])
-    [[ 0.09543005  0.04614332 -0.00286653 ...
+    >>> print(out[0])  # doctest: +ELLIPSIS
+    [[ 0.095430...  0.0461433... -0.00286653 ...
     """
 
     def __init__(self, ctx: CtxSpec = None, lang: str = "en"):
@@ -103,7 +82,7 @@ class Tour:
         self.steps = all_steps()
         self.ns = namespace(self.ctx)
 
-    def check_stop(self, stop: Optional[int]) -> None:
+    def validate_stop(self, stop: Optional[int]) -> None:
         """Raise ValueError unless ``stop`` is None or a step number of this tour."""
         n = len(self.steps)
         if stop is not None and (isinstance(stop, bool) or not isinstance(stop, int)
@@ -114,7 +93,7 @@ class Tour:
         """Run steps 1..stop (all by default); write each one to ``out`` if given."""
         import mxnet as mx
 
-        self.check_stop(stop)
+        self.validate_stop(stop)
         n = len(self.steps)
         outputs = []
         mx.random.seed(0)  # MXNet's default seed: the lecture's stream in any process
@@ -137,7 +116,7 @@ def main(ctx: CtxSpec = None, lang: str = "en", stop: Optional[int] = None,
     """Print the tour: its header, then every step's explanation, code and output."""
     out = out or sys.stdout
     tour = Tour(ctx=ctx, lang=lang)
-    tour.check_stop(stop)
+    tour.validate_stop(stop)
     head = {"en": "Managing Parameters: the lecture, step by step",
             "zh": "管理参数：逐步重现课程内容"}[lang]
     out.write(f"{head}\ncontext: {tour.ctx.reason}\n"

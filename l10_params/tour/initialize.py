@@ -5,7 +5,7 @@ happens where the lecture draws, so the Xavier and MyInit rows equal the 2019 le
 other nets built here take constants only. ``ctx=ctx`` keeps every chosen device: without it
 ``force_reinit`` would move the parameters to the current context alone.
 """
-from .tour import Step
+from .step import Step
 
 STEPS = [
     Step(
