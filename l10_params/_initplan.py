@@ -61,11 +61,12 @@ def describe(initializer) -> str:
 
 @dataclass
 class Plan:
-    """What will run on one parameter: ``create(glob)(InitDesc(name, {'__init__': chosen}))``."""
+    """What runs on one parameter: ``create(default_init)(InitDesc(name, {'__init__': chosen}))``.
+    """
 
     param: gluon.Parameter
     chosen: Any          # the '__init__' attribute: an Initializer, a name, or '' (falsy)
-    glob: Any            # Gluon's default_init: the object called
+    default_init: Any    # Gluon's default_init: the object called (Block.initialize's init)
     explicit: bool       # given to this parameter (param.initialize(init=...)), own init ignored
     why: str
     ctx: Optional[list] = None
@@ -78,7 +79,7 @@ class Plan:
             return init.create(self.chosen), "_init_weight"
         name = self.param.name
         method = next((m for s, m in SUFFIXES if name.endswith(s)), "_init_default")
-        return init.create(self.glob), method
+        return init.create(self.default_init), method
 
     def runs(self) -> str:
         obj, method = self.runner
@@ -125,7 +126,7 @@ def compute(pl: Plan) -> None:
     data = nd.zeros(p.shape, dtype=p.dtype, ctx=mx.cpu())
     try:
         with autograd.pause():
-            init.create(pl.glob)(init.InitDesc(p.name, {"__init__": pl.chosen}), data)
+            init.create(pl.default_init)(init.InitDesc(p.name, {"__init__": pl.chosen}), data)
     except Exception as e:  # noqa: BLE001 - MXNetError, AssertionError of custom initializers
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ValueError(f"{pl.runs()} failed on {p.name!r} of shape "
@@ -147,7 +148,7 @@ def commit(pl: Plan) -> None:
         elif pl.explicit:
             p.initialize(init=pl.chosen, ctx=pl.ctx, force_reinit=True)
         else:
-            p.initialize(None, pl.ctx, pl.glob, force_reinit=True)
+            p.initialize(None, pl.ctx, pl.default_init, force_reinit=True)
 
 
 def apply(plans) -> None:

@@ -133,9 +133,9 @@ def separate(twin: gluon.Block, tied: "List[Use]") -> Dict[Use, Dict[str, object
     """Give every use of a tied Parameter of ``twin`` (a private copy) its own Parameter.
 
     Each owning block's ``forward`` is replaced, on the copy only, by one that counts its
-    calls and runs ``hybrid_forward`` with the parameters of that use (uses of one block in
-    the order given: its paths, or its calls). Returns ``{use: {attribute: own Parameter}}``. A plain Block (no ``hybrid_forward``) cannot
-    be redirected: a ValueError says so.
+    calls and runs ``hybrid_forward`` with the parameters of that use (uses of one block
+    in the order given: its paths, or its calls). Returns ``{use: {attribute: Parameter}}``.
+    A plain Block (no ``hybrid_forward``) cannot be redirected: a ValueError says so.
     """
     blocks = {id(b): b for _, b in _gluon.blocks(twin)}
     per_block: Dict[int, List[Use]] = {}

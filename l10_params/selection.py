@@ -62,7 +62,7 @@ def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None
     return out
 
 
-def _check_attrs(attrs: dict) -> None:
+def _validate_attrs(attrs: dict) -> None:
     if not attrs:
         raise ValueError(f"set_attr needs at least one of {', '.join(ATTRS)}, "
                          "e.g. set_attr(net, '.*bias', wd_mult=0)")
@@ -90,7 +90,7 @@ def set_attr(net, pattern: Optional[str] = None, **attrs) -> List[str]:
     >>> net[0].bias.wd_mult, net[0].weight.wd_mult
     (0.0, 1.0)
     """
-    _check_attrs(attrs)
+    _validate_attrs(attrs)
     params = select(net, pattern)
     for p in params.values():
         for key, value in attrs.items():

@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 import pytest
-from reference import lecture_row
+from reference import first_printed_row, lecture_row
 
 from l10_params import check_init, replicas
 from l10_params.tour import Tour, all_steps
@@ -62,6 +62,14 @@ def test_constant_leaves_biases_at_zero():
     assert (net[0].weight.data() == 1).asnumpy().all()
     assert (net[0].bias.data() == 0).asnumpy().all() and (net[1].bias.data() == 0).asnumpy().all()
     assert "its own initializer 'zeros' (Parameter.init) wins" in out["constant"]
+    assert out["constant"].index("What net.initialize(") < out["constant"].index("[1. 1. 1.")
+    row = first_printed_row(out["constant"].split("<NDArray")[-2], "\n[")
+    assert row.shape == (20,) and (row == 1).all(), "the lecture's full first row of ones"
+
+
+def test_myinit_is_defined_in_the_step_as_the_lecture_does():
+    step = next(s for s in STEPS if s.key == "myinit")
+    assert "class MyInit(init.Initializer):" in step.code and "def _init_weight" in step.code
 
 
 def test_xavier_row_and_constant_42_match_lecture(after_xavier):

@@ -39,7 +39,7 @@ def namespace(ctx) -> Dict[str, object]:
     import l10_params
 
     ns: Dict[str, object] = dict(mx=mx, np=np, nd=nd, init=init, gluon=gluon, nn=nn,
-                                 autograd=autograd, ctx=ctx)
+                                 autograd=autograd, ctx=ctx, l10_params=l10_params)
     ns.update({name: getattr(l10_params, name) for name in l10_params.__all__})
     return ns
 

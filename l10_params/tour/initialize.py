@@ -39,12 +39,15 @@ STEPS = [
     Step(
         "constant",
         "init.Constant(1) sets every weight to 1, but the biases stay 0: a Dense bias carries "
-        "its own initializer 'zeros', which wins over the one given to net.initialize.",
+        "its own initializer 'zeros', which wins over the one given to net.initialize. "
+        "explain_init says so before the call; the first row is then all ones.",
         "init.Constant(1) 把所有权重都设为 1，但偏差仍然是 0：Dense 层的偏差自带初始化器 'zeros'，"
-        "它比传给 net.initialize 的初始化器优先。",
+        "它比传给 net.initialize 的初始化器优先。"
+        "explain_init 在调用之前就说明了这一点；调用之后第一行全是 1。",
+        "print(explain_init(net, init.Constant(1)))  # what the call below will do\n"
         "net.initialize(init=init.Constant(1), ctx=ctx, force_reinit=True)\n"
-        "print(net[0].weight.data()[0, :5], net[0].bias.data()[:5])\n"
-        "explain_init(net, init.Constant(1))",
+        "print(net[0].bias.data()[:5])\n"
+        "net[0].weight.data()[0]",
     ),
     Step(
         "per-layer",
@@ -79,12 +82,20 @@ STEPS = [
         "myinit",
         "A custom initializer subclasses init.Initializer and overrides _init_weight: the "
         "lecture's MyInit draws U(-10, 10) and zeroes every entry with |w| < 5. It prints each "
-        "weight it initializes; the biases keep their 'zeros'.",
+        "weight it initializes; the biases keep their 'zeros'. check_init judges the values "
+        "with the library's copy of the same rule.",
         "自定义初始化器继承 init.Initializer 并重写 _init_weight："
         "课上的 MyInit 从 U(-10, 10) 采样，"
-        "再把 |w| < 5 的元素置 0。它会打印每个被初始化的权重；偏差仍然用自己的 'zeros'。",
+        "再把 |w| < 5 的元素置 0。它会打印每个被初始化的权重；偏差仍然用自己的 'zeros'。"
+        "check_init 用库里同样规则的 MyInit 检验这些数值。",
+        "class MyInit(init.Initializer):\n"
+        "    def _init_weight(self, name, data):\n"
+        "        print('Init', name, data.shape)\n"
+        "        data[:] = nd.random.uniform(low=-10, high=10, shape=data.shape)\n"
+        "        data *= data.abs() >= 5\n"
+        "\n"
         "net.initialize(MyInit(), ctx=ctx, force_reinit=True)\n"
-        "print(check_init(net[0].weight, MyInit()))\n"
+        "print(check_init(net[0].weight, l10_params.MyInit(verbose=False)))\n"
         "net[0].weight.data()[0]",
     ),
 ]
