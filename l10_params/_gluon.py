@@ -192,6 +192,19 @@ def blocks(net: gluon.Block) -> "List[Tuple[str, gluon.Block]]":
     return out
 
 
+def block_paths(net: gluon.Block, prefix: str = "",
+                active=None) -> Iterator[Tuple[str, gluon.Block]]:
+    """Every (structural path, block) of ``net``; a block reached by two paths comes twice."""
+    active = set() if active is None else active
+    if id(net) in active:  # a block that contains itself: stop instead of recursing forever
+        return
+    active.add(id(net))
+    yield prefix, net
+    for key, child in net._children.items():
+        yield from block_paths(child, f"{prefix}.{key}" if prefix else key, active)
+    active.discard(id(net))
+
+
 def own_params(block: gluon.Block) -> "OrderedDict[str, gluon.Parameter]":
     """The parameters a block registered itself (attribute name -> Parameter), not children's."""
     return OrderedDict(block._reg_params.items())

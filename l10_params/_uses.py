@@ -35,21 +35,10 @@ class Use:
 def owners(net: gluon.Block) -> "OrderedDict[int, Tuple[gluon.Block, List[str]]]":
     """id(block) -> (block, [structural paths of the block]) for blocks that own parameters."""
     out: "OrderedDict[int, Tuple[gluon.Block, List[str]]]" = OrderedDict()
-    for path, block in _all_paths(net):
+    for path, block in _gluon.block_paths(net):
         if _gluon.own_params(block) or list(block.params.keys()):
             out.setdefault(id(block), (block, []))[1].append(path)
     return out
-
-
-def _all_paths(net, prefix="", active=None):
-    active = set() if active is None else active
-    if id(net) in active:
-        return
-    active.add(id(net))
-    yield prefix, net
-    for key, child in net._children.items():
-        yield from _all_paths(child, f"{prefix}.{key}" if prefix else key, active)
-    active.discard(id(net))
 
 
 def count_calls(twin: gluon.Block, X) -> Dict[int, int]:
