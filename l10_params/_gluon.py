@@ -9,8 +9,10 @@ registry. (``_initplan.py`` is the other side of the boundary: it replays Gluon'
 initializer and reads ``Initializer._kwargs``.)
 
 Arrays: with ``npx.set_np()`` on, parameters hold ``mx.np.ndarray`` and legacy ``nd``
-operators refuse them (and the reverse). ``to_numpy`` reads either kind; ``new_array``
-makes an array of the interface in force; nothing else in the package checks the mode.
+operators refuse them (and the reverse). ``to_numpy`` reads either kind; ``new_array``,
+``as_current`` and ``uniform`` make arrays of the interface in force; nothing else in the
+package checks the mode. Those bridge functions live in ``_arrays.py`` and are re-exported
+here: import them from ``_gluon``.
 """
 from __future__ import annotations
 
@@ -20,7 +22,19 @@ from typing import Iterator, List, Tuple
 
 import mxnet as mx
 import numpy as np
-from mxnet import gluon, nd, npx
+from mxnet import gluon
+
+from ._arrays import (  # noqa: F401 - the array bridge, re-exported: import it from here
+    as_current,
+    is_mx_array,
+    legacy_mode,
+    new_array,
+    numpy_mode,
+    to_numpy,
+    uniform,
+    zero_grad,
+    zeros,
+)
 
 INITIALIZED, DEFERRED, UNINITIALIZED = "initialized", "deferred", "uninitialized"
 
@@ -87,7 +101,8 @@ def named_params(target) -> "OrderedDict[str, gluon.Parameter]":
     stores as an attribute (a ``gluon.Parameter`` assigned directly).
     """
     if isinstance(target, gluon.Block):
-        out = OrderedDict(target.collect_params().items())
+        out: "OrderedDict[str, gluon.Parameter]" = OrderedDict()
+        _collect(target, out, set())
         seen = {id(p) for p in out.values()}
         for p in iter_params(target):
             if id(p) not in seen:
@@ -95,6 +110,19 @@ def named_params(target) -> "OrderedDict[str, gluon.Parameter]":
                 out.setdefault(p.name, p)
         return out
     return OrderedDict((p.name, p) for p in iter_params(target))
+
+
+def _collect(block: gluon.Block, out, active: set) -> None:
+    # collect_params()'s walk (each block's params, then its children, first name kept)
+    # without its ParameterDict.update at every level, which costs depth x parameters.
+    if id(block) in active:
+        return
+    active.add(id(block))
+    for name, p in block.params.items():
+        out.setdefault(name, p)
+    for child in block._children.values():
+        _collect(child, out, active)
+    active.discard(id(block))
 
 
 def state(p: gluon.Parameter) -> str:
@@ -126,14 +154,59 @@ def known_shape(p: gluon.Parameter) -> bool:
     return p.shape is not None and all(d > 0 for d in p.shape)
 
 
+def _arrays(p: gluon.Parameter) -> list:  # list_data() refuses row_sparse; _data reads
+    return list(p._data) if p._stype != "default" else p.list_data()
+
+
 def copies(p: gluon.Parameter) -> "OrderedDict[str, np.ndarray]":
     """``{'cpu(0)': values, ...}``: a NumPy copy of every context's values (initialized only)."""
-    return OrderedDict((str(c), d.asnumpy()) for c, d in zip(p.list_ctx(), p.list_data()))
+    return OrderedDict((ctx_name(c), d.asnumpy()) for c, d in zip(p.list_ctx(), _arrays(p)))
+
+
+_CTX_NAMES: dict = {}
+
+
+def ctx_name(c: mx.Context) -> str:
+    """``str(c)`` (``'cpu(0)'``), remembered: 8,000 parameters ask for it 8,000 times."""
+    key = (c.device_typeid, c.device_id)
+    name = _CTX_NAMES.get(key)
+    if name is None:
+        name = _CTX_NAMES[key] = str(c)
+    return name
+
+
+def first_array(p: gluon.Parameter):
+    """The MXNet array of the parameter's first context itself (no copy)."""
+    return _arrays(p)[0]
 
 
 def first_copy(p: gluon.Parameter) -> np.ndarray:
-    """A NumPy copy of the values on the parameter's first context."""
-    return p.list_data()[0].asnumpy()
+    """A NumPy copy of the values on the parameter's first context (row_sparse too)."""
+    return _arrays(p)[0].asnumpy()
+
+
+def first_grad(p: gluon.Parameter):
+    """A NumPy copy of the gradient on the first context, or None when there is none to show:
+    grad_req ``'null'``, no values yet, or an all-zero gradient that no backward wrote
+    (MXNet's ``_fresh_grad`` flag, set by ``backward`` and cleared by ``Trainer.step``, is off:
+    the zeros Gluon attaches, or zeros after ``zero_grad`` and a step). A backward that wrote
+    zeros shows zeros; a gradient a step has used keeps its numbers."""
+    if p.grad_req == "null" or p._data is None or p._grad is None:
+        return None
+    g = p._grad[0].asnumpy()
+    if not p._data[0]._fresh_grad and not g.any():
+        return None
+    return g
+
+
+def differentiable(p: gluon.Parameter) -> bool:
+    """False when grad_req is 'null' by nature (BatchNorm running statistics, constants)."""
+    return bool(getattr(p, "_differentiable", True))
+
+
+def can_defer(p: gluon.Parameter) -> bool:
+    """True when Gluon may wait for the first forward to learn an unknown shape."""
+    return bool(getattr(p, "_allow_deferred_init", False))
 
 
 def initializer_names() -> List[str]:
@@ -141,42 +214,6 @@ def initializer_names() -> List[str]:
     from mxnet import initializer, registry
 
     return sorted(registry._REGISTRY[initializer.Initializer])
-
-
-
-
-def numpy_mode() -> bool:
-    """True when ``npx.set_np()`` is in force (parameters hold ``mx.np.ndarray``)."""
-    return bool(npx.is_np_array())
-
-
-def is_mx_array(x) -> bool:
-    """True for an ``mx.nd.NDArray`` or an ``mx.np.ndarray`` (a subclass of it)."""
-    return isinstance(x, nd.NDArray)
-
-
-def to_numpy(x) -> np.ndarray:
-    """A NumPy copy of an MXNet array of either interface; NumPy values pass through."""
-    if is_mx_array(x):
-        return x.asnumpy()
-    return np.asarray(x)
-
-
-def new_array(value, dtype=None, ctx=None):
-    """``value`` (NumPy or a number) as an MXNet array of the interface in force."""
-    value = np.asarray(value, dtype=dtype)
-    ctx = ctx or mx.cpu()
-    if numpy_mode():
-        return mx.np.array(value, dtype=value.dtype, ctx=ctx)
-    return nd.array(value, dtype=value.dtype, ctx=ctx)
-
-
-def zeros(shape, dtype, ctx=None):
-    """Zeros of the interface in force (what an initializer fills in place)."""
-    ctx = ctx or mx.cpu()
-    if numpy_mode():
-        return mx.np.zeros(shape, dtype=dtype, ctx=ctx)
-    return nd.zeros(shape, dtype=dtype, ctx=ctx)
 
 
 def blocks(net: gluon.Block) -> "List[Tuple[str, gluon.Block]]":
@@ -214,8 +251,9 @@ def private_copy(net: gluon.Block) -> gluon.Block:
     """A deep copy of ``net`` that shares nothing with it (values and ties kept inside; zero
     gradients, attached again with the public ``grad_req`` setter).
 
-    A hybridized block's cached graph holds C handles that cannot be copied: the copy gets
-    none and is switched back to imperative mode with the public ``hybridize(active=False)``.
+    A hybridized block's cached graph and a Trainer hold C handles that cannot be copied:
+    the copy gets none (no Trainer; imperative mode again with the public
+    ``hybridize(active=False)``).
     """
     memo = {}
     for _, b in blocks(net):
@@ -223,6 +261,9 @@ def private_copy(net: gluon.Block) -> gluon.Block:
             value = getattr(b, attr, None)
             if value is not None:
                 memo[id(value)] = None if attr == "_cached_op" else ()
+    for p in iter_params(net):  # a Trainer (its KVStore holds C handles) stays with net
+        if getattr(p, "_trainer", None) is not None:
+            memo[id(p._trainer)] = None
     twin = copy.deepcopy(net, memo)
     for p in iter_params(twin):  # copied arrays are not autograd variables: mark them again
         req = p.grad_req

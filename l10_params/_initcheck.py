@@ -1,26 +1,34 @@
 """``check_init``: do a parameter's values look like what an initializer produces?
 
 Kept apart from ``initializers.py`` (which re-exports it) because it only reads values: it
-is statistics on a NumPy copy, not Gluon plumbing. Tolerances: Constant exact; a range is
-checked exactly (with float32 rounding); a mean or a standard deviation must lie within
-5 standard errors of the expected figure, which a correct initializer misses about once in
-two million checks.
+is statistics on a NumPy copy, not Gluon plumbing. Known initializers have exact rules:
+Constant exact (in the parameter's dtype); a range is checked up to one unit in the last
+place of the dtype (float16 rounds ``Uniform(0.07)`` a hair past 0.07); a mean or a standard
+deviation must lie within 5 standard errors of the expected figure, which a correct
+initializer misses about once in two million checks; and the values must pass a one-sample
+Kolmogorov–Smirnov test against the exact distribution at significance ``ALPHA`` (1e-6).
+Any other initializer draws a fresh sample of the same shape on a scratch array and the two
+samples are compared with a two-sample Kolmogorov–Smirnov test at the same significance.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 from dataclasses import dataclass, field
 from typing import Dict
 
+import mxnet as mx
 import numpy as np
-from mxnet import gluon
+from mxnet import autograd, gluon
 from mxnet import initializer as mxinit
 
-from . import _gluon
+from . import _gluon, _ks
 from ._initplan import as_initializer, describe
+from ._text import format_shape
+from ._validate import require_values
 from .lecture import MyInit
 
-JUDGED = "Constant, Zero, One, Uniform, Normal, Xavier (and MSRAPrelu), MyInit"
 Z = 5.0  # standard errors allowed for a mean or a standard deviation
 
 
@@ -47,7 +55,7 @@ def _g(x: float) -> str:
 def _constant(w, value):
     v = value.asnumpy() if hasattr(value, "asnumpy") else np.asarray(value)
     try:
-        want = np.broadcast_to(v.astype(np.float32), w.shape)
+        want = np.broadcast_to(v.astype(w.dtype), w.shape)  # the value as the dtype stores it
     except ValueError:
         raise ValueError(f"the Constant's array has shape {v.shape}, which cannot fill a "
                          f"parameter of shape {w.shape}: the values cannot come from it") from None
@@ -65,34 +73,45 @@ def _mean_ok(w, sd):
     return abs(float(w.mean())) <= tol, tol
 
 
-def _uniform(w, scale):
-    eps = 1e-6 * scale
+def _ks_exact(w, cdf, slack):
+    d, p = _ks.ks_1samp(w, cdf, slack)
+    return p >= _ks.ALPHA, d, p, f"KS against the exact distribution D {_g(d)}, p {_g(p)}"
+
+
+def _uniform(w, scale, dtype):
+    eps = max(1e-6 * scale, _ks.ulp(scale, dtype))  # rounding to the dtype, not a wider range
     in_range = float(w.min()) >= -scale - eps and float(w.max()) <= scale + eps
     mean_ok, tol = _mean_ok(w, scale / math.sqrt(3))
     std = float(w.std())  # U(-c, c): std c/sqrt(3), standard error about c/sqrt(15 n)
     std_tol = Z * scale / math.sqrt(15 * w.size)
     std_ok = abs(std - scale / math.sqrt(3)) <= std_tol
+    ks_ok, d, p, ks_text = _ks_exact(w, _ks.uniform_cdf(scale), _ks.ulp(scale, dtype) / scale)
     text = (f"range [{_g(w.min())}, {_g(w.max())}] {'within' if in_range else 'OUTSIDE'} "
             f"[-{_g(scale)}, {_g(scale)}], mean {_g(w.mean())} (|mean| <= {_g(tol)}), "
-            f"std {_g(std)} (expected {_g(scale / math.sqrt(3))} +- {_g(std_tol)})")
-    return (in_range and mean_ok and std_ok,
-            {"min": float(w.min()), "max": float(w.max()), "mean": float(w.mean()), "std": std},
+            f"std {_g(std)} (expected {_g(scale / math.sqrt(3))} +- {_g(std_tol)}), {ks_text}")
+    return (in_range and mean_ok and std_ok and ks_ok,
+            {"min": float(w.min()), "max": float(w.max()), "mean": float(w.mean()), "std": std,
+             "ks_d": d, "ks_p": p},
             {"low": -scale, "high": scale, "mean_tol": tol, "std": scale / math.sqrt(3),
-             "std_tol": std_tol}, text)
+             "std_tol": std_tol, "alpha": _ks.ALPHA}, text)
 
 
-def _normal(w, sigma):
+def _normal(w, sigma, dtype):
     mean_ok, tol = _mean_ok(w, sigma)
     std = float(w.std(ddof=1)) if w.size > 1 else float("nan")
     std_tol = Z * sigma / math.sqrt(2 * (w.size - 1)) if w.size > 1 else float("inf")
     std_ok = w.size < 2 or abs(std - sigma) <= std_tol
+    slack = _ks.ulp(6 * sigma, dtype) / (2 * sigma * math.sqrt(2 * math.pi))
+    ks_ok, d, p, ks_text = _ks_exact(w, _ks.normal_cdf(sigma), slack)
     text = (f"mean {_g(w.mean())} (|mean| <= {_g(tol)}), std {_g(std)} "
-            f"(expected {_g(sigma)} +- {_g(std_tol)})")
-    return (mean_ok and std_ok, {"mean": float(w.mean()), "std": std},
-            {"mean": 0.0, "mean_tol": tol, "std": sigma, "std_tol": std_tol}, text)
+            f"(expected {_g(sigma)} +- {_g(std_tol)}), {ks_text}")
+    return (mean_ok and std_ok and ks_ok,
+            {"mean": float(w.mean()), "std": std, "ks_d": d, "ks_p": p},
+            {"mean": 0.0, "mean_tol": tol, "std": sigma, "std_tol": std_tol,
+             "alpha": _ks.ALPHA}, text)
 
 
-def _xavier(w, shape, x: mxinit.Xavier):
+def _xavier(w, shape, x: mxinit.Xavier, dtype):
     if len(shape) < 2:
         raise ValueError(f"{describe(x)} only initializes parameters with at least 2 "
                          f"dimensions, and this one has shape {shape}: it cannot come from it")
@@ -103,14 +122,15 @@ def _xavier(w, shape, x: mxinit.Xavier):
         raise ValueError(f"{describe(x)} has factor_type {x.factor_type!r} / rnd_type "
                          f"{x.rnd_type!r}; MXNet knows 'avg', 'in', 'out' / 'uniform', 'gaussian'")
     c = math.sqrt(x.magnitude / factor)
-    ok, measured, expected, text = (_uniform if x.rnd_type == "uniform" else _normal)(w, c)
+    ok, measured, expected, text = (_uniform if x.rnd_type == "uniform" else _normal)(w, c, dtype)
     expected.update(fan_in=fan_in, fan_out=fan_out, bound=c)
     return ok, measured, expected, f"fan_in {fan_in:g}, fan_out {fan_out:g}: " + text
 
 
-def _myinit(w):
+def _myinit(w, dtype):
     a = np.abs(w)
-    good = (a == 0) | ((a >= 5) & (a < 10))
+    top = 10 + _ks.ulp(10, dtype)  # float16 rounds 9.998 up to 10
+    good = (a == 0) | ((a >= 5) & (a < top))
     bad = int((~good).sum())
     zeros = float((a == 0).mean())
     text = (f"every |w| is 0 or in [5, 10) ({zeros:.0%} zeros)" if not bad else
@@ -118,15 +138,56 @@ def _myinit(w):
     return not bad, {"zeros": zeros, "bad": bad}, {"abs_low": 5.0, "abs_high": 10.0}, text
 
 
+def _scratch_draw(param: gluon.Parameter, initializer) -> np.ndarray:
+    """A fresh sample from ``initializer`` on a new CPU array of ``param``'s shape and dtype,
+    run as Gluon runs an initializer given for a parameter (``_init_weight``); what the
+    initializer prints is swallowed. ``param`` itself is not touched."""
+    scratch = _gluon.zeros(param.shape, param.dtype, mx.cpu())  # nd or mx.np, as Gluon's
+    try:
+        with autograd.pause(), contextlib.redirect_stdout(io.StringIO()):
+            initializer(mxinit.InitDesc(param.name, {"__init__": initializer}), scratch)
+    except Exception as e:  # noqa: BLE001 - whatever the student's initializer raises
+        msg = str(e).strip().splitlines()[-1] if str(e).strip() else ""
+        raise ValueError(
+            f"check_init: {describe(initializer)} raised {type(e).__name__} ({msg[:200]}) when "
+            f"asked for a fresh sample of shape {format_shape(param.shape)} on a scratch "
+            f"array, so there is nothing to compare {param.name!r} with (the parameter was "
+            "not touched); an initializer's _init_weight(name, data) must fill data[:] in "
+            "place, with arrays of the interface in force (mx.np after npx.set_np(), else "
+            "nd)") from None
+    return _gluon.to_numpy(scratch)
+
+
+def _two_sample(w, fresh):
+    d, p = _ks.ks_2samp(w, fresh)
+    ok = p >= _ks.ALPHA
+    few = " (few values: only a gross difference can show)" if w.size < 50 else ""
+    text = (f"two-sample Kolmogorov-Smirnov test against a fresh draw of the same shape on a "
+            f"scratch array ({w.size} values each): D {_g(d)}, p {_g(p)} "
+            f"{'>=' if ok else '<'} {_g(_ks.ALPHA)}{few}")
+    return ok, {"ks_d": d, "ks_p": p}, {"alpha": _ks.ALPHA, "n": float(w.size)}, text
+
+
 def check_init(param, init) -> Check:
     """Check that ``param``'s values are what ``init`` produces, with stated tolerances.
 
-    Constant (Zero, One): every value equal. Uniform: every value in ``[-scale, scale]``, the
-    mean and the standard deviation (``scale / sqrt(3)``) within 5 standard errors. Normal:
-    mean and standard deviation within 5 standard errors. Xavier: as Uniform or Normal with
-    the bound ``sqrt(magnitude / factor)`` from fan-in, fan-out and ``factor_type``. MyInit:
-    every ``|w|`` is 0 or in [5, 10). Every context's copy must also be identical. Another
-    initializer is a ``NotImplementedError``; a parameter with no values yet is a ``RuntimeError``.
+    Constant (Zero, One): every value equal (in the parameter's dtype). Uniform: every value
+    in ``[-scale, scale]`` (up to one unit in the dtype's last place), the mean and the
+    standard deviation (``scale / sqrt(3)``) within 5 standard errors. Normal: mean and
+    standard deviation within 5 standard errors. Xavier: as Uniform or Normal with the bound
+    ``sqrt(magnitude / factor)`` from fan-in, fan-out and ``factor_type``. Uniform, Normal
+    and Xavier values must also pass a one-sample Kolmogorov-Smirnov test against the exact
+    distribution at significance 1e-6. MyInit: every ``|w|`` is 0 or in [5, 10).
+
+    Any other initializer (a student's own ``init.Initializer`` subclass, Orthogonal, ...) is
+    judged by drawing a fresh sample of the same shape from it on a scratch array (never the
+    parameter) and comparing the two with a two-sample Kolmogorov-Smirnov test at
+    significance 1e-6: a correct initializer fails about once in a million checks, and a
+    small parameter (a few values) can only show a gross difference. The draw advances
+    MXNet's global random stream, as one more initialization would (MXNet 1.9.1 cannot save
+    and restore it); an initializer that raises on the scratch array is a ``ValueError``
+    naming it. Every context's copy must also be identical. A parameter with no values yet
+    is a ``RuntimeError``.
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -136,6 +197,8 @@ def check_init(param, init) -> Check:
     (True, 0.07)
     >>> print(check_init(net[0].bias, 'ones'))
     FAIL dense0_bias ~ One(): 256 of 256 values differ from 1 (min 0, max 0)
+    >>> check_init(net[0].weight, init.Orthogonal()).passed  # KS against a fresh draw
+    False
     """
     if not isinstance(param, gluon.Parameter):
         raise TypeError(f"param must be one gluon.Parameter (e.g. net[0].weight), not "
@@ -143,25 +206,25 @@ def check_init(param, init) -> Check:
     init = as_initializer(init)
     if isinstance(init, str):
         init = mxinit.create(init)
-    if _gluon.state(param) != _gluon.INITIALIZED:
-        raise RuntimeError(f"parameter {param.name!r} is {_gluon.state(param)}: it has no values "
-                           "to check yet; run net.initialize(...) and one forward pass first")
+    require_values(param)  # the one 'no values yet' RuntimeError (issue 9)
     copies = list(_gluon.copies(param).values())
-    w = copies[0].astype(np.float32).ravel()
-    if isinstance(init, MyInit):
-        ok, m, e, text = _myinit(w)
+    dtype = copies[0].dtype
+    w = copies[0].astype(np.float64).ravel()
+    if type(init) is MyInit:  # the library's own; a subclass may draw otherwise
+        ok, m, e, text = _myinit(w, dtype)
     elif isinstance(init, mxinit.Constant):
         ok, m, e, text = _constant(copies[0], init.value)
     elif isinstance(init, (mxinit.Zero, mxinit.One)):
         ok, m, e, text = _constant(copies[0], 0.0 if isinstance(init, mxinit.Zero) else 1.0)
-    elif isinstance(init, mxinit.Xavier):
-        ok, m, e, text = _xavier(w.astype(np.float64), param.shape, init)
-    elif isinstance(init, mxinit.Uniform):
-        ok, m, e, text = _uniform(w.astype(np.float64), float(init.scale))
-    elif isinstance(init, mxinit.Normal):
-        ok, m, e, text = _normal(w.astype(np.float64), float(init.sigma))
+    elif type(init) in (mxinit.Xavier, mxinit.MSRAPrelu):
+        ok, m, e, text = _xavier(w, param.shape, init, dtype)
+    elif type(init) is mxinit.Uniform:
+        ok, m, e, text = _uniform(w, float(init.scale), dtype)
+    elif type(init) is mxinit.Normal:
+        ok, m, e, text = _normal(w, float(init.sigma), dtype)
     else:
-        raise NotImplementedError(f"check_init cannot judge {describe(init)}; it judges {JUDGED}")
+        fresh = _scratch_draw(param, init).astype(np.float64).ravel()
+        ok, m, e, text = _two_sample(w, fresh)
     diff = max((float(np.abs(c - copies[0]).max()) for c in copies[1:] if c.size), default=0.0)
     if diff:
         ok, text = False, text + f"; but the copies on {param.list_ctx()} differ (max {_g(diff)})"

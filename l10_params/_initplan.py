@@ -21,7 +21,7 @@ import mxnet as mx
 from mxnet import autograd, gluon, init, nd
 
 from . import _gluon
-from ._text import format_shape
+from ._text import complaint, format_shape
 
 SUFFIXES = (("weight", "_init_weight"), ("bias", "_init_bias (0)"), ("gamma", "_init_gamma (1)"),
             ("beta", "_init_beta (0)"), ("min", "_init_zero (0)"), ("max", "_init_one (1)"))
@@ -107,6 +107,10 @@ def fit_error(pl: Plan) -> Optional[str]:
     """Why the plan cannot work on this parameter's shape (checked without drawing), or None."""
     obj, method = pl.runner
     shape, name = pl.param.shape, pl.param.name
+    if not _gluon.known_shape(pl.param) and not _gluon.can_defer(pl.param):
+        return (f"{name!r} has shape {format_shape(shape)} and nothing can infer the unknown "
+                "dimensions (it belongs to no layer whose first forward would): Gluon cannot "
+                "initialize it; give it a full shape, e.g. gluon.Parameter(name, shape=(3, 4))")
     if method == "_init_default":
         return (f"{name!r} has no own initializer and its name ends in none of weight, bias, "
                 f"gamma, beta: MXNet cannot pick a method; give it an initializer of its own")
@@ -123,14 +127,13 @@ def fit_error(pl: Plan) -> Optional[str]:
 def compute(pl: Plan) -> None:
     """Run the plan into a new CPU array (Gluon's own call, the same draws); store ``.value``."""
     p = pl.param
-    data = nd.zeros(p.shape, dtype=p.dtype, ctx=mx.cpu())
+    data = _gluon.zeros(p.shape, p.dtype, mx.cpu())  # nd or mx.np: what Gluon itself fills
     try:
         with autograd.pause():
             init.create(pl.default_init)(init.InitDesc(p.name, {"__init__": pl.chosen}), data)
     except Exception as e:  # noqa: BLE001 - MXNetError, AssertionError of custom initializers
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ValueError(f"{pl.runs()} failed on {p.name!r} of shape "
-                         f"{format_shape(p.shape)} ({type(e).__name__}: {msg[:200]}); "
+                         f"{format_shape(p.shape)} ({complaint(e)[:200]}); "
                          "nothing was changed; the initializer must fill data[:] in place "
                          "with values of that shape") from None
     if data.shape != p.shape:  # pragma: no cover - NDArrays cannot change shape in place
@@ -143,7 +146,7 @@ def commit(pl: Plan) -> None:
     p = pl.param
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*already initialized")
-        if pl.value is not None:  # computed above: copied to every context, identical
+        if pl.value is not None:  # computed above (the interface in force): every context
             p.initialize(init=init.Constant(pl.value), ctx=pl.ctx, force_reinit=True)
         elif pl.explicit:
             p.initialize(init=pl.chosen, ctx=pl.ctx, force_reinit=True)
@@ -151,8 +154,29 @@ def commit(pl: Plan) -> None:
             p.initialize(None, pl.ctx, pl.default_init, force_reinit=True)
 
 
+def _backup(p: gluon.Parameter):
+    """What ``restore`` needs to put an initialized parameter back: contexts and values."""
+    if _gluon.state(p) != _gluon.INITIALIZED:
+        return None
+    return list(p.list_ctx()), list(_gluon.copies(p).values())
+
+
+def _restore(p: gluon.Parameter, saved) -> None:
+    ctxs, values = saved
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*already initialized")
+        p.initialize(init=init.Constant(_gluon.new_array(values[0])), ctx=ctxs,
+                     force_reinit=True)
+    for c, v in zip(ctxs, values):  # replicas may have held different values
+        p.data(c)[:] = _gluon.new_array(v, ctx=c)
+
+
 def apply(plans) -> None:
-    """Check every plan, compute every known-shape value, then write them all (or none)."""
+    """Check every plan, compute every known-shape value, then write them all (or none).
+
+    Should a write still fail (Gluon's ``initialize`` drops the old values before it runs),
+    the parameters already written are put back, and the error says nothing was changed.
+    """
     for pl in plans:
         err = fit_error(pl)
         if err:
@@ -160,5 +184,13 @@ def apply(plans) -> None:
     for pl in plans:
         if _gluon.known_shape(pl.param):
             compute(pl)
-    for pl in plans:
-        commit(pl)
+    saved = [(pl.param, _backup(pl.param)) for pl in plans]
+    try:
+        for pl in plans:
+            commit(pl)
+    except Exception as e:  # noqa: BLE001 - put back whatever was written, then report
+        for p, old in saved:
+            if old is not None:
+                _restore(p, old)
+        raise ValueError(f"writing the new values failed ({complaint(e)[:200]}); "
+                         "the old values were put back, nothing was changed") from e

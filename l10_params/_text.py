@@ -20,7 +20,7 @@ def format_shape(shape) -> str:
     """
     if shape is None:
         return "?"
-    dims = ["?" if d == 0 else str(d) for d in shape]
+    dims = ["?" if d <= 0 else str(d) for d in shape]  # 0; -1 in NumPy mode (npx.set_np())
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 
@@ -108,3 +108,18 @@ def no_match_message(pattern: str, names: Sequence[str], what: str = "pattern") 
             if folded:
                 fix = f"names are lower case; use {pattern.lower()!r} or '(?i)' + pattern"
     return msg + (" " + fix if fix else "")
+
+
+def complaint(e: BaseException) -> str:
+    """``'TypeName: the line that says what went wrong'`` (MXNet puts its C++ traceback first
+    and the reason last).
+
+    >>> complaint(ValueError('Traceback (most recent call last):\\n  File "a.cc"\\nValueError: no'))
+    'ValueError: no'
+    """
+    lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
+    if lines and lines[0].startswith("Traceback"):
+        lines = [ln for ln in lines if not ln.startswith(("Traceback", "File ", "["))][-1:]
+    text = lines[0] if lines else ""
+    text = text[len(type(e).__name__) + 2:] if text.startswith(type(e).__name__ + ": ") else text
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__

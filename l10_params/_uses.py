@@ -16,6 +16,7 @@ import mxnet as mx
 from mxnet import autograd, gluon
 
 from . import _gluon
+from ._text import complaint
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,14 @@ def run_forward(net, X, record: bool = False):
         with autograd.pause(train_mode=False):
             return net(X)
     except Exception as e:  # noqa: BLE001 - the net's own complaint, whatever its type
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ValueError(f"the net cannot take a batch of shape {shape}: {type(e).__name__}: "
-                         f"{first[:300]}; pass a batch the net accepts, e.g. the X you "
-                         "trained it with") from None
+        said = complaint(e)
+        if record and "inplace operations" in said:
+            raise ValueError(
+                f"the net's forward writes into an array in place (such as X /= 2 or "
+                f"X[:] = ...), which autograd cannot record, so no gradient can be taken on a "
+                f"batch of shape {shape}: {said[:200]}; write X = X / 2 instead") from None
+        raise ValueError(f"the net cannot take a batch of shape {shape}: {said[:300]}; pass a "
+                         "batch the net accepts, e.g. the X you trained it with") from None
 
 
 def uses(net: gluon.Block, calls: "Dict[int, int] | None" = None

@@ -11,9 +11,15 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from mxnet import gluon, nd  # noqa: F401 - nd for the doctests
 
-from . import _gluon
+from . import _gluon, _values
 from ._text import close_names, format_shape
-from ._validate import refuse_recording, require_target
+from ._validate import (
+    refuse_recording,
+    require_initialized,
+    require_params,
+    require_target,
+    require_values,
+)
 
 _fs = format_shape
 
@@ -78,11 +84,7 @@ def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
     call = f"set_value({param.name})"
     refuse_recording(call)
     st = _gluon.state(param)
-    if st == _gluon.UNINITIALIZED:
-        raise RuntimeError(
-            f"{call}: the parameter was never initialized, so there is nothing to write into; "
-            "call net.initialize() (or param.initialize()) first"
-        )
+    require_initialized(param)  # the one 'no values yet' RuntimeError (issue 9)
     deferred = st == _gluon.DEFERRED
     if callable(value) and not (_gluon.is_mx_array(value) or isinstance(value, np.ndarray)):
         if deferred:
@@ -105,7 +107,7 @@ def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
         arr = np.full(param.shape, arr, dtype=arr.dtype)
     fits = arr.shape == tuple(param.shape) or (
         deferred and len(arr.shape) == len(param.shape)
-        and all(k == 0 or k == n for k, n in zip(param.shape, arr.shape)))
+        and all(k <= 0 or k == n for k, n in zip(param.shape, arr.shape)))  # unknown: 0, or -1 (np)
     if not fits:
         raise ValueError(
             f"{what} has shape {_fs(arr.shape)} but the parameter has shape "
@@ -153,6 +155,7 @@ def copy_params(src, dst, *, select: Optional[str] = None,
     """
     for obj, side in ((src, "src"), (dst, "dst")):
         require_target(obj, side)
+        require_params(obj, side)  # an empty net copies nothing: refused, not [] (issue 9)
     refuse_recording("copy_params")
     sp, dp = _gluon.param_paths(src), _gluon.param_paths(dst)
     if isinstance(src, gluon.Parameter) and isinstance(dst, gluon.Parameter) and not mapping:
@@ -168,34 +171,28 @@ def copy_params(src, dst, *, select: Optional[str] = None,
         pairs = [(s, d) for s, d in pairs if s in sp and id(sp[s]) in chosen]
     problems = []
     extra = [d for d in dp if d not in sp] if mapping is None and select is None else []
-    writes: Dict[int, Tuple[gluon.Parameter, np.ndarray, str]] = {}
+    writes: Dict[int, Tuple[gluon.Parameter, object, str]] = {}
     for s, d in pairs:
         if d not in dp:
             problems.append(f"{s}: in src but not in dst")
             continue
         a, b = sp[s], dp[d]
-        sa, sb = _gluon.state(a), _gluon.state(b)
+        sb = _gluon.state(b)
         label = s if s == d else f"{s} -> {d}"
-        if sa != _gluon.INITIALIZED:
-            fix = "run one forward pass of src first, e.g. src(X)" if sa == _gluon.DEFERRED \
-                else "initialize src and run one forward pass first"
-            problems.append(f"{label}: source {a.name!r} is {sa}, it has no values yet; {fix}")
-            continue
-        if sb == _gluon.UNINITIALIZED:
-            problems.append(f"{label}: destination {b.name!r} was never initialized; "
-                            "call dst.initialize() first")
-            continue
+        require_values(a, f"src {s}")  # no values yet: the one RuntimeError (issue 9)
+        require_initialized(b, f"dst {d}")
         known = sb == _gluon.INITIALIZED
         if len(a.shape) != len(b.shape) or any(
-                n != k and (known or n) for n, k in zip(b.shape, a.shape)):
+                n != k and (known or n > 0) for n, k in zip(b.shape, a.shape)):
             problems.append(f"{label}: shape {_fs(a.shape)} in src, {_fs(b.shape)} in dst")
             continue
         if np.dtype(a.dtype) != np.dtype(b.dtype):
             problems.append(f"{label}: dtype {np.dtype(a.dtype).name} in src, "
                             f"{np.dtype(b.dtype).name} in dst; cast one with .cast(dtype)")
             continue
-        value = _gluon.first_copy(a)
-        if id(b) in writes and not np.array_equal(writes[id(b)][1], value):
+        value = _gluon.first_array(a)  # read when written, below (no NumPy round trip)
+        if id(b) in writes and not _values.same(_gluon.to_numpy(writes[id(b)][1]),
+                                                _gluon.to_numpy(value)):  # NaN = NaN
             problems.append(f"{label}: {b.name!r} is tied in dst and would get different "
                             f"values from {writes[id(b)][2]} and {s}")
         writes.setdefault(id(b), (b, value, s))
@@ -206,6 +203,12 @@ def copy_params(src, dst, *, select: Optional[str] = None,
             + "\n  ".join(problems)
             + "\npass mapping={src_path: dst_path} or select=... to copy only what matches"
         )
-    for b, value, _ in writes.values():
-        b.set_data(_gluon.new_array(value, dtype=b.dtype))
+    # set_data copies an MXNet array on MXNet's engine: queued, no wait per parameter. When
+    # a destination is also a source, every source is copied first (queued before any write).
+    # A deferred destination keeps its own copy for its first forward.
+    first = bool({id(p) for p in sp.values()} & set(writes))
+    values = [(b, value.copy() if first or _gluon.state(b) != _gluon.INITIALIZED else value)
+              for b, value, _ in writes.values()]
+    for b, value in values:
+        b.set_data(_gluon.as_current(value))
     return [(s, d) for s, d in pairs if id(dp[d]) in writes]

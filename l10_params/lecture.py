@@ -13,6 +13,7 @@ import mxnet as mx
 from mxnet import init, nd
 from mxnet.gluon import nn
 
+from . import _gluon
 from .contexts import CtxSpec, resolve_ctx
 
 
@@ -35,8 +36,9 @@ def fresh_names() -> Iterator[None]:
 
 
 def _batch(ctx) -> nd.NDArray:
-    # Drawn on the CPU, as in the lecture, so the stream is the same for every context.
-    return nd.random.uniform(shape=(2, 20), ctx=mx.cpu()).as_in_context(ctx[0])
+    # Drawn on the CPU, as in the lecture, so the stream is the same for every context; an
+    # mx.np array in NumPy mode (npx.set_np()), else an nd.NDArray.
+    return _gluon.uniform(0, 1, (2, 20), ctx=mx.cpu()).as_in_context(ctx[0])
 
 
 def lecture_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None
@@ -44,6 +46,8 @@ def lecture_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None
     """The lecture's MLP, Dense(256, relu) -> Dense(10), initialized, one forward done.
 
     Built under ``fresh_names()``, so its parameters are ``dense0_weight``... ``dense1_bias``.
+    ``X`` is an ``nd.NDArray``, or an ``mx.np.ndarray`` when NumPy mode (``npx.set_np()``)
+    is on (the batch's numbers are the same; Gluon then draws the weights with ``mx.np``).
     ``seed`` calls ``mx.random.seed(seed)`` first; ``seed=0`` gives the lecture's numbers.
 
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -113,5 +117,5 @@ class MyInit(init.Initializer):
     def _init_weight(self, name, data):
         if self.verbose:
             print("Init", name, data.shape)
-        data[:] = nd.random.uniform(low=-10, high=10, shape=data.shape)
-        data *= data.abs() >= 5
+        data[:] = _gluon.uniform(-10, 10, data.shape, ctx=data.context)  # nd or mx.np
+        data *= abs(data) >= 5  # abs(): mx.np arrays have no .abs() method

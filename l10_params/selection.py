@@ -12,21 +12,24 @@ from typing import List, Optional
 from mxnet import gluon
 
 from . import _gluon
-from ._text import compile_pattern, no_match_message
-from ._validate import require_target
+from ._text import close_names, compile_pattern, no_match_message
+from ._validate import as_param_dict, require_params, require_target, trainable
 
 GRAD_REQS = ("write", "add", "null")
 ATTRS = ("grad_req", "lr_mult", "wd_mult")
 
 
-def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None
-           ) -> gluon.ParameterDict:
+def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None,
+           by: str = "name") -> gluon.ParameterDict:
     """``net.collect_params(pattern)`` minus the names matching ``exclude``, never empty.
 
     ``net`` is a Block or a ParameterDict. Patterns are Gluon's: a regex applied with
-    ``re.match`` to the full parameter name. An invalid regex, a pattern that matches
+    ``re.match`` to the full parameter name. With ``by='path'`` the patterns apply to the
+    structural paths ``summary`` shows instead (``'0.1.0.bias'``, the book's
+    ``rgnet[0][1][0].bias``; a tied parameter is taken when any of its paths matches); the
+    result is keyed by Gluon name either way. An invalid regex, a pattern that matches
     nothing, or an ``exclude`` that removes everything is a ``ValueError`` that shows the
-    names and the likely fix.
+    names (or paths) and the likely fix.
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -39,18 +42,29 @@ def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None
     ...
     ValueError: pattern 'weight' matches no parameter; ... use '.*weight' to match 'weight' ...
     """
-    require_target(net, allow_param=False)
+    require_target(net)
+    net = as_param_dict(net)  # a Parameter: a one-entry ParameterDict, in every helper
+    require_params(net)  # an empty net is refused: select never returns empty
+    if by not in ("name", "path"):
+        raise ValueError(f"by={by!r}: select matches 'name' (Gluon names such as "
+                         "'dense0_weight') or 'path' (structural paths such as '0.1.0.bias')")
     everything = _gluon.named_params(net)
     names = list(everything)
+    keys = {n: [n] for n in names}  # what a pattern is matched against, per name
+    if by == "path":
+        keys = {n: [] for n in names}
+        for path, p in _gluon.param_paths(net).items():
+            keys.setdefault(p.name, []).append(path)
+    shown = [k for n in names for k in keys[n]]
     keep = names
     if pattern is not None:
-        rx = compile_pattern(pattern)
-        keep = [n for n in names if rx.match(n)]
+        rx = compile_pattern(pattern, "path pattern" if by == "path" else "pattern")
+        keep = [n for n in names if any(rx.match(k) for k in keys[n])]
         if not keep:
-            raise ValueError(no_match_message(pattern, names))
+            raise ValueError(_no_match(pattern, shown, by))
     if exclude is not None:
         rx = compile_pattern(exclude, "exclude")
-        kept = [n for n in keep if not rx.match(n)]
+        kept = [n for n in keep if not any(rx.match(k) for k in keys[n])]
         if not kept:
             raise ValueError(
                 f"exclude {exclude!r} removes every selected parameter ({', '.join(keep[:5])}); "
@@ -60,6 +74,52 @@ def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None
     out = gluon.ParameterDict(getattr(net, "prefix", ""))
     out.update({n: everything[n] for n in keep})
     return out
+
+
+def _no_match(pattern: str, keys, by: str) -> str:
+    if by == "name":
+        return no_match_message(pattern, keys)
+    msg = no_match_message(pattern, keys, "path pattern").replace("the names are",
+                                                                   "the paths are")
+    close = close_names(pattern, keys)
+    return msg + (f" Close paths: {', '.join(close)}." if close else "") + (
+        " Paths are those summary(net) shows, e.g. '0.1.0.bias' for net[0][1][0].bias")
+
+
+def param_at(net: gluon.Block, path: str) -> gluon.Parameter:
+    """The Parameter at a structural path, as ``summary`` prints it: ``param_at(rgnet,
+    '0.1.0.bias')`` is the book's ``rgnet[0][1][0].bias``.
+
+    A path that does not exist is a ``KeyError`` listing the close paths.
+
+    >>> from l10_params import lecture_mlp
+    >>> net, X = lecture_mlp(ctx='cpu', seed=0)
+    >>> param_at(net, '1.bias') is net[1].bias
+    True
+    >>> param_at(net, '1.bais')  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    KeyError: "no parameter at path '1.bais'; close paths: '1.bias', ..."
+    """
+    if not isinstance(net, gluon.Block):
+        raise TypeError(f"param_at needs the net (a gluon.Block), not {type(net).__name__}: "
+                        "paths such as '0.1.0.bias' follow the net's structure")
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a string such as '0.weight', not {type(path).__name__} "
+                        f"({path!r:.40})")
+    paths = _gluon.param_paths(net)
+    if path in paths:
+        return paths[path]
+    close = close_names(path, paths)
+    by_name = [k for k, p in paths.items() if p.name == path]
+    if by_name:
+        hint = f"{path!r} is a Gluon name, at path {by_name[0]!r}"
+    elif close:
+        hint = "close paths: " + ", ".join(repr(c) for c in close)
+    else:
+        hint = f"the paths are {', '.join(repr(k) for k in list(paths)[:6])}" + (
+            ", ..." if len(paths) > 6 else "") if paths else "the net has no parameters"
+    raise KeyError(f"no parameter at path {path!r}; {hint} (summary(net) lists every path)")
 
 
 def _validate_attrs(attrs: dict) -> None:
@@ -98,8 +158,11 @@ def set_attr(net, pattern: Optional[str] = None, **attrs) -> List[str]:
     return list(params)
 
 
-def freeze(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None) -> List[str]:
+def freeze(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None,
+           by: str = "name") -> List[str]:
     """Stop training the selected parameters (``grad_req='null'``); returns their names.
+
+    ``pattern``, ``exclude`` and ``by`` (``'name'`` or ``'path'``) select as :func:`select` does.
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -108,10 +171,11 @@ def freeze(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None)
     >>> net[0].weight.grad_req, net[1].weight.grad_req
     ('null', 'write')
     """
-    return set_attr(select(net, pattern, exclude=exclude), None, grad_req="null")
+    return set_attr(select(net, pattern, exclude=exclude, by=by), None, grad_req="null")
 
 
-def unfreeze(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None) -> List[str]:
+def unfreeze(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None,
+             by: str = "name") -> List[str]:
     """Train the selected parameters again (``grad_req='write'``); returns their names.
 
     >>> from l10_params import lecture_mlp
@@ -120,4 +184,6 @@ def unfreeze(net, pattern: Optional[str] = None, *, exclude: Optional[str] = Non
     >>> unfreeze(net, '.*weight')
     ['dense0_weight', 'dense1_weight']
     """
-    return set_attr(select(net, pattern, exclude=exclude), None, grad_req="write")
+    # BatchNorm's running statistics and constants stay 'null' whatever is set: not listed
+    chosen = trainable(select(net, pattern, exclude=exclude, by=by))
+    return set_attr(chosen, None, grad_req="write")

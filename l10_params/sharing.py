@@ -54,7 +54,7 @@ def tied_groups(net: gluon.Block, X=None) -> List[List[str]]:
             "ParameterDict lists each Parameter once, so ties cannot be seen in it"
         )
     if X is not None:
-        _require_batch(X, "tied_groups")
+        X = _require_batch(X, "tied_groups")
         twin = _gluon.private_copy(net)  # hooks and a forward on a copy, never on net
         return _groups(twin, _uses.count_calls(twin, X))
     return _groups(net, None)
@@ -121,7 +121,7 @@ def tied_dense(shared: nn.Dense, units: Optional[int] = None, **kwargs) -> nn.De
     in_units = kwargs.get("in_units", 0)
     fs = format_shape
     head = f"cannot tie a new Dense({units}) to layer {shared.name!r} (Dense({out_units}))"
-    if units != out_units or (in_units and in_shared and in_units != in_shared):
+    if units != out_units or (in_units and in_shared > 0 and in_units != in_shared):
         raise ValueError(
             f"{head}: the new layer needs a weight of shape {fs((units, in_units))}, but "
             f"{shared.weight.name!r} has shape {fs(shared.weight.shape)}; leave units out "
@@ -150,16 +150,18 @@ class TiedGradRow:
     summed: np.ndarray = field(repr=False)
 
 
-def _require_batch(X, fn: str) -> None:
-    if not _gluon.is_mx_array(X):
-        raise TypeError(f"{fn} needs X as an MXNet array batch (mx.nd or mx.np), not "
+def _require_batch(X, fn: str):
+    """``X`` (mx.nd, mx.np or NumPy) as an array of the interface in force."""
+    if not (_gluon.is_mx_array(X) or isinstance(X, np.ndarray)):
+        raise TypeError(f"{fn} needs X as an array batch (mx.nd, mx.np or NumPy), not "
                         f"{type(X).__name__}; e.g. X = nd.random.uniform(shape=(2, 20))")
+    return _gluon.as_current(X)
 
 
-def _require_inputs(net, X) -> None:
+def _require_inputs(net, X):
     if not isinstance(net, gluon.Block):
         raise TypeError(f"tied_gradients needs the net (a gluon.Block), not {type(net).__name__}")
-    _require_batch(X, "tied_gradients")
+    X = _require_batch(X, "tied_gradients")
     if autograd.is_recording():
         raise RuntimeError("tied_gradients runs its own autograd.record() and backward; "
                            "call it outside your `with autograd.record():` block")
@@ -171,6 +173,7 @@ def _require_inputs(net, X) -> None:
     why = forward_ctx_error(net, X)
     if why:
         raise ValueError(f"tied_gradients cannot run net(X): {why}")
+    return X
 
 
 def _backward(net, X, ctxs) -> None:
@@ -195,7 +198,7 @@ def tied_gradients(net: gluon.Block, X) -> Table:
     >>> [(r.name, r.paths, r.agree) for r in t]
     [('dense0_weight', ('1.weight', '2.weight'), True), ('dense0_bias', ('1.bias', '2.bias'), True)]
     """
-    _require_inputs(net, X)
+    X = _require_inputs(net, X)
     twin = _gluon.private_copy(net)
     calls = _uses.count_calls(twin, X)
     groups = [(p, us) for p, us in _uses.uses(twin, calls).values() if len(us) > 1]
@@ -203,8 +206,7 @@ def tied_gradients(net: gluon.Block, X) -> Table:
     tied, per_use = {}, {}
     if groups:
         for p in _gluon.iter_params(twin):
-            if p.grad_req != "null":
-                p.zero_grad()
+            _gluon.zero_grad(p)  # Gluon's p.zero_grad() refuses mx.np arrays
         _backward(twin, X, ctxs)
         tied = {(id(p), c): p.grad(c).asnumpy() for p, _ in groups for c in ctxs}
         own = _uses.separate(twin, [u for _, us in groups for u, _ in us])

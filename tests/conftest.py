@@ -14,6 +14,20 @@ GOLDEN = pathlib.Path(__file__).parent / "golden"
 TWO_CPUS = [mx.cpu(0), mx.cpu(1)]
 
 
+@pytest.fixture(params=["nd", "np"])
+def mode(request):
+    """Run a test twice: legacy ``nd`` arrays, then NumPy mode (``npx.set_np()``), which is
+    always switched off again afterwards. Ask for it first, before fixtures that build nets."""
+    from mxnet import npx
+
+    if request.param == "np":
+        npx.set_np()
+    try:
+        yield request.param
+    finally:
+        npx.reset_np()
+
+
 @pytest.fixture
 def mlp():
     """The lecture's MLP and batch from seed 0: (net, X), names dense0_*, dense1_*."""

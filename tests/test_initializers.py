@@ -362,9 +362,10 @@ def test_check_init_reports_differing_copies(mlp2):
 
 def test_check_init_bad_input(mlp, deferred_net):
     net, _ = mlp
-    with pytest.raises(NotImplementedError, match=r"cannot judge Orthogonal\(.*\); it judges "
-                                                  "Constant, Zero, One, Uniform, Normal, Xavier"):
-        check_init(net[0].weight, init.Orthogonal())
+    with pytest.raises(ValueError, match=r"check_init: Broken\(\) raised RuntimeError \(this "
+                                         r"initializer is broken\) when asked for a fresh sample "
+                                         r"of shape \(256, 20\) on a scratch array"):
+        check_init(net[0].weight, Broken())
     with pytest.raises(RuntimeError, match="'dense0_weight' is deferred.*one forward pass"):
         check_init(deferred_net[0].weight, init.Uniform())
     with pytest.raises(ValueError, match=r"at least 2 dimensions.*shape \(256,\)"):
@@ -386,3 +387,106 @@ def test_tied_parameters_are_initialized_once_and_stay_tied(tied):
     assert list(used) == list(net.collect_params())
     assert check_init(net[2].weight, init.Xavier()).passed
     net(X)
+
+
+# ---- check_init: any initializer (two-sample KS), exact KS for the known ones, dtypes --------
+
+class Broken(init.Initializer):
+    """An initializer that raises: check_init must name it and touch nothing."""
+
+    def _init_weight(self, name, data):
+        raise RuntimeError("this initializer is broken")
+
+
+class StudentInit(init.Initializer):
+    """A student's own: U(-3, 3), then every entry with |w| < 1 set to 0 (either interface)."""
+
+    def _init_weight(self, name, data):
+        if mx.npx.is_np_array():
+            data[:] = mx.np.random.uniform(-3, 3, size=data.shape)
+            data *= mx.np.abs(data) >= 1
+        else:
+            data[:] = nd.random.uniform(low=-3, high=3, shape=data.shape)
+            data *= data.abs() >= 1
+
+
+def student_layer(make):
+    mx.random.seed(2)
+    with fresh_names():
+        layer = nn.Dense(256, in_units=20)
+    layer.initialize(make())
+    return layer
+
+
+def test_check_init_judges_a_students_initializer_by_ks(mode):
+    layer = student_layer(StudentInit)
+    before = layer.weight.data().asnumpy().copy()
+    own = check_init(layer.weight, StudentInit())
+    assert own.passed, str(own)
+    assert "two-sample Kolmogorov-Smirnov test against a fresh draw of the same shape on a " \
+           "scratch array (5120 values each)" in str(own) and own.expected["alpha"] == 1e-6
+    assert own.measured["ks_p"] >= 1e-6
+    uni = check_init(layer.weight, init.Uniform(3))
+    assert not uni.passed and uni.measured["ks_p"] < 1e-6, str(uni)
+    assert np.array_equal(before, layer.weight.data().asnumpy())  # the parameter untouched
+    layer.initialize(init.Uniform(3), force_reinit=True)
+    assert check_init(layer.weight, init.Uniform(3)).passed
+    assert not check_init(layer.weight, StudentInit()).passed
+
+
+def test_check_init_orthogonal_against_itself_and_others():
+    layer = student_layer(lambda: init.Orthogonal())
+    assert check_init(layer.weight, init.Orthogonal()).passed
+    assert not check_init(layer.weight, init.Orthogonal(scale=0.5)).passed
+
+
+def test_check_init_raising_initializer_changes_nothing(mode):
+    net, X = lecture_mlp(ctx="cpu", seed=0)
+    before = values(net)
+    with pytest.raises(ValueError, match=r"Broken\(\) raised RuntimeError.*'dense0_weight' with "
+                                         r"\(the parameter was not touched\)"):
+        check_init(net[0].weight, Broken())
+    assert_same(before, values(net))
+    assert net(X).shape == (2, 10)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("make", [
+    lambda: init.Uniform(0.07), lambda: init.Normal(0.5), lambda: init.Xavier(),
+    lambda: MyInit(verbose=False), lambda: init.Constant(0.1), lambda: StudentInit(),
+])
+def test_check_init_tolerances_follow_the_dtype(dtype, make):
+    mx.random.seed(3)
+    with fresh_names():
+        layer = nn.Dense(256, in_units=20, dtype=dtype)
+    layer.initialize(make())
+    c = check_init(layer.weight, make())
+    assert c.passed, str(c)
+
+
+def test_float16_uniform_rounds_past_the_bound_and_still_passes():
+    mx.random.seed(0)
+    with fresh_names():
+        layer = nn.Dense(256, in_units=20, dtype="float16")
+    layer.initialize(init.Uniform(0.07))
+    w = layer.weight.data().asnumpy()
+    assert np.abs(w).max() > 0.07  # float16 rounding: a hair outside [-0.07, 0.07]
+    assert check_init(layer.weight, init.Uniform(0.07)).passed
+    assert not check_init(layer.weight, init.Uniform(0.06)).passed
+
+
+def test_a_failed_write_puts_every_value_back(mode):
+    """Gluon's initialize drops the old values before it writes: a failure must restore them."""
+    from l10_params import _initplan
+
+    net, X = lecture_mlp(ctx="cpu", seed=0)
+    before = values(net)
+    plans = [_initplan.plan(p, init.One()) for p in net.collect_params().values()]
+    for pl in plans:
+        pl.ctx = [mx.cpu()]
+    plans[2].ctx = [mx.gpu(0)]  # this CPU-only build cannot write there: the third write fails
+    with pytest.raises(ValueError, match="writing the new values failed.*put back, nothing was"):
+        _initplan.apply(plans)
+    assert_same(before, values(net))
+    assert [p.list_ctx() for p in net.collect_params().values()] == [[mx.cpu()]] * 4
+    assert net(X).shape == (2, 10)

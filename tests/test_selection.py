@@ -1,10 +1,11 @@
 """select, freeze, unfreeze, set_attr against real Gluon nets; every error changes nothing."""
 import mxnet as mx
+import numpy as np
 import pytest
-from mxnet import gluon
+from mxnet import gluon, nd
 from mxnet.gluon import nn
 
-from l10_params import freeze, fresh_names, select, set_attr, unfreeze
+from l10_params import freeze, fresh_names, param_at, select, set_attr, summary, unfreeze
 
 
 def test_select_is_collect_params(mlp):
@@ -69,10 +70,12 @@ def test_select_wrong_type(bad):
         select(bad, ".*")
 
 
-def test_select_parameter_is_type_error(mlp):
+def test_select_parameter_is_a_one_entry_dict(mlp):
+    """Issue 9: a Parameter with select= behaves one way everywhere (as_param_dict)."""
     net, _ = mlp
-    with pytest.raises(TypeError, match="not Parameter"):
-        select(net[0].weight, ".*")
+    assert list(select(net[0].weight, ".*")) == ["dense0_weight"]
+    with pytest.raises(ValueError, match="pattern '.*bias' matches no parameter"):
+        select(net[0].weight, ".*bias")
 
 
 def test_pattern_wrong_type(mlp):
@@ -134,3 +137,72 @@ def test_set_attr_empty_selection_changes_nothing(mlp):
 def test_result_is_a_parameterdict(mlp):
     net, _ = mlp
     assert isinstance(select(net, ".*"), gluon.ParameterDict)
+
+
+# ---- paths: the book's rgnet, param_at and select(by='path') -------------------------------
+
+def rgnet_book():
+    """The book's nested net: block2 holds four block1s; rgnet = block2 -> Dense(10)."""
+    def block1():
+        net = nn.Sequential()
+        net.add(nn.Dense(32, activation="relu"), nn.Dense(16, activation="relu"))
+        return net
+
+    def block2():
+        net = nn.Sequential()
+        for _ in range(4):
+            net.add(block1())
+        return net
+
+    with fresh_names():
+        rgnet = nn.Sequential()
+        rgnet.add(block2(), nn.Dense(10))
+    rgnet.initialize()
+    X = mx.np.random.uniform(size=(2, 4)) if mx.npx.is_np_array() else nd.random.uniform(
+        shape=(2, 4))
+    rgnet(X)
+    return rgnet, X
+
+
+def test_param_at_is_the_books_indexing(mode):
+    rgnet, X = rgnet_book()
+    assert param_at(rgnet, "0.1.0.bias") is rgnet[0][1][0].bias
+    assert param_at(rgnet, "1.weight") is rgnet[1].weight
+    assert "0.1.0.bias" in str(summary(rgnet))
+
+
+def test_param_at_wrong_path_lists_close_paths(mode):
+    rgnet, X = rgnet_book()
+    before = rgnet(X).asnumpy()
+    with pytest.raises(KeyError, match=r"no parameter at path '0\.1\.0\.bais'; close paths: "
+                                       r"'0\.1\.0\.bias'"):
+        param_at(rgnet, "0.1.0.bais")
+    with pytest.raises(KeyError, match=r"'dense2_bias' is a Gluon name, at path '0\.1\.0\.bias'"):
+        param_at(rgnet, "dense2_bias")
+    with pytest.raises(TypeError, match="path must be a string"):
+        param_at(rgnet, 0)
+    with pytest.raises(TypeError, match="param_at needs the net"):
+        param_at(rgnet.collect_params(), "0.1.0.bias")
+    np.testing.assert_array_equal(before, rgnet(X).asnumpy())
+
+
+def test_select_by_path(mode):
+    rgnet, _ = rgnet_book()
+    assert list(select(rgnet, r"0\.1\..*", by="path")) == [
+        "dense2_weight", "dense2_bias", "dense3_weight", "dense3_bias"]
+    assert list(select(rgnet, r".*\.0\.bias", by="path", exclude="0.[23].*")) == [
+        "dense0_bias", "dense2_bias"]
+    assert freeze(rgnet, "1.*", by="path") == ["dense8_weight", "dense8_bias"]
+    assert rgnet[1].weight.grad_req == "null" and rgnet[0][0][0].weight.grad_req == "write"
+
+
+def test_select_by_path_no_match_hints(mode):
+    rgnet, _ = rgnet_book()
+    with pytest.raises(ValueError, match=r"path pattern '0\.1\.0\.bais' matches no parameter; "
+                                         r"the paths are '0\.0\.0\.weight'.*Close paths: "
+                                         r"0\.1\.0\.bias"):
+        select(rgnet, "0.1.0.bais", by="path")
+    with pytest.raises(ValueError, match=r"use '\.\*bias' to match 'bias' anywhere"):
+        select(rgnet, "bias", by="path")
+    with pytest.raises(ValueError, match=r"by='paths': select matches 'name'.*or 'path'"):
+        select(rgnet, ".*", by="paths")

@@ -222,8 +222,9 @@ def test_tied_gradients_refusals(tied, deferred_net):
     with pytest.raises(ValueError, match=r"data is on cpu\(1\) but parameter 'dense1_weight'.*"
                        r"as_in_context\(cpu\(0\)\)"):
         tied_gradients(net, X.as_in_context(mx.cpu(1)))
-    with pytest.raises(TypeError, match=r"needs X as an MXNet array batch \(mx.nd or mx.np\)"):
-        tied_gradients(net, X.asnumpy())
+    with pytest.raises(TypeError, match=r"needs X as an array batch \(mx.nd, mx.np or NumPy\)"):
+        tied_gradients(net, X.asnumpy().tolist())
+    assert all(r.agree for r in tied_gradients(net, X.asnumpy()))  # NumPy values: accepted
     with pytest.raises(TypeError, match="needs the net"):
         tied_gradients(net.collect_params(), X)
     with pytest.raises(RuntimeError, match=r"'dense0_weight' \(0\.weight\) is deferred.*net\(X\)"):
@@ -235,3 +236,143 @@ def test_tied_gradients_refusals(tied, deferred_net):
     with autograd.record():
         with pytest.raises(RuntimeError, match="outside your `with autograd.record"):
             tied_gradients(net, X)
+
+
+# ---- sharing by call: the book's FancyMLP, hybridized nets, both modes ----------------------
+
+def F(name):
+    """An operator of the interface in force (the book's code uses np/npx in NumPy mode)."""
+    return getattr(mx.npx if mx.npx.is_np_array() else nd, name)
+
+
+def dot(a, b):
+    return mx.np.dot(a, b) if mx.npx.is_np_array() else nd.dot(a, b)
+
+
+class FancyMLP(nn.Block):
+    """The book's FancyMLP: one Dense layer called twice in forward, a constant weight, and
+    (``inplace=True``) the book's own ``X /= 2``, which autograd cannot record."""
+
+    def __init__(self, inplace=False, **kwargs):
+        super().__init__(**kwargs)
+        self.inplace = inplace
+        shape = (20, 20)
+        self.rand_weight = self.params.get_constant(
+            "rand_weight", mx.np.random.uniform(size=shape) if mx.npx.is_np_array()
+            else nd.random.uniform(shape=shape))
+        self.dense = nn.Dense(20, activation="relu")
+
+    def forward(self, X):
+        X = self.dense(X)
+        X = F("relu")(dot(X, self.rand_weight.data()) + 1)
+        X = self.dense(X)
+        while abs(X).sum() > 1:
+            if self.inplace:
+                X /= 2
+            else:
+                X = X / 2
+        return X.sum()
+
+
+class TwiceHybrid(nn.HybridBlock):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = nn.Dense(8, activation="relu", in_units=8)
+
+    def hybrid_forward(self, F, x):
+        return self.dense(self.dense(x))
+
+
+def batch(shape):
+    mx.random.seed(0)
+    x = nd.random.uniform(shape=shape)
+    return x.as_np_ndarray() if mx.npx.is_np_array() else x
+
+
+def state_of(net):
+    """Everything tied_* must leave alone: values, gradients, grad_req, hooks, cached graph."""
+    params = net.collect_params()
+    return ({k: p.data().asnumpy().copy() for k, p in params.items()},
+            {k: p.grad().asnumpy().copy() for k, p in params.items() if p.grad_req != "null"},
+            {k: p.grad_req for k, p in params.items()},
+            [(len(b._forward_hooks), len(b._forward_pre_hooks)) for b in _blocks(net)],
+            [getattr(b, "_cached_op", None) for b in _blocks(net)])
+
+
+def _blocks(net):
+    out = [net]
+    for c in net._children.values():
+        out += _blocks(c)
+    return out
+
+
+def assert_unchanged(before, net):
+    after = state_of(net)
+    for a, b in zip(before[:2], after[:2]):
+        assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    assert before[2:] == after[2:]
+
+
+def fancy(inplace=False):
+    with fresh_names():
+        net = FancyMLP(inplace=inplace)
+    net.initialize()
+    X = batch((2, 20))
+    net(X)
+    return net, X
+
+
+def test_fancy_mlp_layer_called_twice(mode):
+    net, X = fancy()
+    net.dense.weight.grad()[:] = 0.25  # a gradient the student has: it must survive
+    before = state_of(net)
+    assert tied_groups(net) == []
+    assert tied_groups(net, X) == [["dense.weight (call 1)", "dense.weight (call 2)"],
+                                   ["dense.bias (call 1)", "dense.bias (call 2)"]]
+    rows = list(tied_gradients(net, X))
+    assert [r.name for r in rows] == ["dense0_weight", "dense0_bias"]
+    assert all(r.agree and len(r.use_norms) == 2 for r in rows)
+    np.testing.assert_allclose(rows[0].grad, rows[0].summed, rtol=1e-5, atol=1e-6)
+    assert_unchanged(before, net)
+    assert net(X).size == 1
+
+
+def test_fancy_mlp_in_place_write_is_named(mode):
+    net, X = fancy(inplace=True)
+    assert len(tied_groups(net, X)) == 2  # counting calls needs no gradient
+    before = state_of(net)
+    with pytest.raises(ValueError, match=r"writes into an array in place \(such as X /= 2.*batch "
+                                         r"of shape \(2, 20\).*write X = X / 2 instead"):
+        tied_gradients(net, X)
+    assert_unchanged(before, net)
+
+
+def test_hybridized_net_calls_are_counted_and_its_graph_kept(mode):
+    with fresh_names():
+        net = TwiceHybrid()
+    net.initialize()
+    net.hybridize()
+    X = batch((3, 8))
+    net(X)
+    before = state_of(net)
+    assert before[4][0] is not None  # the student's cached graph exists...
+    assert tied_groups(net, X) == [["dense.weight (call 1)", "dense.weight (call 2)"],
+                                   ["dense.bias (call 1)", "dense.bias (call 2)"]]
+    assert all(r.agree for r in tied_gradients(net, X))
+    assert_unchanged(before, net)  # ... and is the same object afterwards
+    assert net(X).shape == (3, 8)
+
+
+def test_bad_batch_is_the_nets_complaint_naming_the_shape(mode):
+    net, X = lecture_tied_mlp(ctx="cpu", seed=0)
+    before = state_of(net)
+    bad = X[:, :5]
+    with pytest.raises(ValueError, match=r"the net cannot take a batch of shape \(2, 5\): "
+                                         r"MXNetError: .*Shape inconsistent"):
+        tied_groups(net, bad)
+    with pytest.raises(ValueError, match=r"the net cannot take a batch of shape \(2, 5\)"):
+        tied_gradients(net, bad)
+    with pytest.raises(TypeError, match="needs X as an array batch"):
+        tied_groups(net, [[1.0] * 20])
+    assert_unchanged(before, net)
+    assert net(X).shape == (2, 10)

@@ -82,3 +82,23 @@ def test_unexpected_error_is_not_swallowed():
         run_code("1 / 0", {}, expect_error="ValueError")
     assert run_code("1 / 0", {}, expect_error="ZeroDivisionError").startswith(
         "ZeroDivisionError: division by zero")
+
+
+def test_numpy_mode_tour_runs_legacy_code_and_restores_the_mode(mode):
+    """With npx.set_np() on, the tour switches it off for its run (the steps are the lecture's
+    nd code), prints the lecture's numbers, and switches it back on, also after an error."""
+    from mxnet import nd, npx
+
+    t = Tour(ctx="cpu")
+    out = t.run(stop=1)
+    np.testing.assert_allclose(first_printed_row(out[0]), lecture_row("forward_row0"), atol=1e-6)
+    assert type(t.ns["x"]) is nd.NDArray
+    assert npx.is_np_array() == (mode == "np")
+    broken = Tour(ctx="cpu")
+    broken.steps = [type(broken.steps[0])("boom", "", "", "1 / 0")]
+    with pytest.raises(ZeroDivisionError):
+        broken.run()
+    assert npx.is_np_array() == (mode == "np")
+    buf = io.StringIO()
+    main(ctx="cpu", lang="zh", stop=1, out=buf)
+    assert ("导览运行期间会暂时关闭它" in buf.getvalue()) == (mode == "np")

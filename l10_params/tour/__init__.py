@@ -8,6 +8,12 @@ step means to show is printed as ``TypeName: message``. The whole tour runs insi
 ``fresh_names()`` with the default context set to the first chosen context, so in any
 process its names start at ``dense0`` and, from ``mx.random.seed(0)`` (MXNet's default
 seed), its numbers are the 2019 lecture's.
+
+NumPy mode: the steps are the 2019 lecture's code, written for the legacy ``nd`` interface
+(``nd.random.uniform``, ``.asnumpy()`` on ``nd`` results). When ``npx.set_np()`` is on, the
+tour switches it off for exactly the duration of ``Tour.run`` and switches it back on
+afterwards (also after an error), and ``main`` says so in its header. The arrays the steps
+made (``Tour.ns``) are therefore legacy ``nd`` arrays.
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ import sys
 import traceback
 from typing import Dict, List, Optional, TextIO
 
+from .. import _gluon
 from ..contexts import CtxSpec, resolve_ctx
 from ..lecture import fresh_names
 from . import access, edit, initialize
@@ -97,7 +104,7 @@ class Tour:
         n = len(self.steps)
         outputs = []
         mx.random.seed(0)  # MXNet's default seed: the lecture's stream in any process
-        with fresh_names(), self.ctx[0]:
+        with _gluon.legacy_mode(), fresh_names(), self.ctx[0]:  # the lecture's nd code
             for i, step in enumerate(self.steps[: stop or n], 1):
                 if out is not None:
                     out.write(f"\n── {i}/{n} {step.key} ──\n{step.explain(self.lang)}\n")
@@ -121,4 +128,9 @@ def main(ctx: CtxSpec = None, lang: str = "en", stop: Optional[int] = None,
             "zh": "管理参数：逐步重现课程内容"}[lang]
     out.write(f"{head}\ncontext: {tour.ctx.reason}\n"
               "(names restart at dense0 and the seed is MXNet's default, mx.random.seed(0))\n")
+    if _gluon.numpy_mode():
+        out.write({"en": "(NumPy mode, npx.set_np(), is on: the steps are the lecture's legacy "
+                         "nd code, so the tour switches it off while it runs and back on after)\n",
+                   "zh": "（当前开启了 NumPy 模式 npx.set_np()：各步骤是课程中使用旧版 nd "
+                         "接口的代码，所以导览运行期间会暂时关闭它，结束后再重新打开）\n"}[lang])
     tour.run(stop=stop, out=out)
