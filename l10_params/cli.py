@@ -1,6 +1,8 @@
-"""The command line: ``l10-params tour`` and ``l10-params summary`` (also ``python -m l10_params``).
+"""The command line: ``l10-params tour``, ``summary`` and ``dist`` (also ``python -m l10_params``).
 
-Wrong arguments exit with status 2 and a one-line message, never a traceback.
+Wrong arguments and unreadable files exit with status 2 and a one-line message on stderr,
+never a traceback. A reader that goes away (``l10-params tour | head -1``) ends the command
+quietly with status 141 (128 + SIGPIPE), as it ends any Unix filter.
 """
 from __future__ import annotations
 
@@ -35,16 +37,56 @@ def _parser() -> argparse.ArgumentParser:
                                   "download), e.g. resnet18_v1, or a file from save_parameters")
     s.add_argument("--select", default=None, help="Gluon regex, e.g. '.*weight'")
     s.add_argument("--stats", action="store_true", help="add mean, std, min, max, zeros")
+    d = sub.add_parser("dist", help="the lecture's net on MXNet's dist_sync parameter server, "
+                                    "every role a process on 127.0.0.1")
+    d.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    d.add_argument("--servers", type=int, default=1, help="server processes (default 1)")
+    d.add_argument("--steps", type=int, default=2, help="SGD steps (default 2)")
+    d.add_argument("--port", type=int, default=None, help="the scheduler's port (default: a "
+                                                          "free one)")
+    d.add_argument("--timeout", type=float, default=60.0, help="time limit of the whole run "
+                                                               "in seconds (default 60)")
     return p
+
+
+def _dist(args) -> int:
+    from .distributed import run_dist
+
+    try:
+        r = run_dist(args.workers, servers=args.servers, steps=args.steps, port=args.port,
+                     timeout=args.timeout)
+    except RuntimeError as e:
+        print(f"l10-params: dist failed: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("l10-params: dist interrupted; every process was stopped", file=sys.stderr)
+        return 130
+    print(r)
+    print(f"scheduler on 127.0.0.1:{r.port}; {1 + r.servers + r.workers} processes, "
+          f"{r.seconds:.1f} s, all stopped")
+    if not r.all_agree:
+        print("l10-params: dist failed: the workers do not agree (see above)", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _load_target(target: str):
     import mxnet as mx
     from mxnet import gluon
 
+    from . import _gluon
     from .lecture import fresh_names
 
-    if os.path.exists(target):
+    if os.path.isdir(target):
+        raise ValueError(f"{target!r} is a directory; give a file written by "
+                         "net.save_parameters(path), or a model-zoo name such as resnet18_v1")
+    if os.path.exists(target) or target.endswith(".params"):
+        try:
+            with open(target, "rb"):
+                pass
+        except OSError as e:
+            raise ValueError(f"{target!r} cannot be read ({e.strerror}); check the path and "
+                             "its permissions") from None
         try:
             arrays = mx.nd.load(target)
         except mx.MXNetError:
@@ -56,29 +98,48 @@ def _load_target(target: str):
         params = gluon.ParameterDict()
         for name, a in arrays.items():
             p = params.get(name, shape=a.shape, dtype=a.dtype)
-            p.initialize(ctx=mx.cpu())
-            p.set_data(a)
+            p.initialize(init=mx.init.Zero(), ctx=mx.cpu())  # any dtype: integers too
+            p.set_data(_gluon.as_current(a))  # an mx.np array in NumPy mode
         return params
     from mxnet.gluon.model_zoo import vision
 
-    try:
-        with fresh_names():
+    try:  # the model zoo is legacy nd code (F.concat...): built in legacy mode, as the tour
+        with fresh_names(), _gluon.legacy_mode():
             net = vision.get_model(target, pretrained=False)
     except ValueError as e:  # MXNet lists its models one per line after the first line
-        from ._gluon import close_names
+        from ._text import close_names
 
         names = [ln.strip() for ln in str(e).splitlines()[1:] if ln.strip()]
         near = close_names(target.lower(), names) or names[:5]
         raise ValueError(f"{target!r} is neither a file nor a model-zoo name; "
                          f"close names: {', '.join(near)}") from None
-    net.initialize(ctx=mx.cpu())
     side = 299 if "inception" in target.lower() else 224
-    net(mx.nd.zeros((1, 3, side, side)))  # infers every deferred shape
+    with _gluon.legacy_mode():
+        net.initialize(ctx=mx.cpu())
+        net(mx.nd.zeros((1, 3, side, side)))  # infers every deferred shape
     return net
+
+
+def _reader_gone() -> int:
+    """stdout's reader closed the pipe: stop quietly (no traceback, no 'Exception ignored')."""
+    try:  # later flushes, also the interpreter's own at exit, go nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - stdout without a file
+        pass
+    return 141
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_gone()
+    return status
+
+
+def _main(argv: Optional[List[str]]) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -89,12 +150,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             from . import tour
 
             tour.main(ctx=args.ctx, lang=args.lang, stop=args.step)
+        elif args.command == "dist":
+            return _dist(args)
         else:
             from .summary import summary
 
             print(summary(_load_target(args.target), args.select, stats=args.stats))
     except (_UsageError, ValueError, TypeError) as e:
         msg = str(e) if isinstance(e, _UsageError) else f"l10-params: error: {e}"
-        print(msg, file=sys.stderr)
+        print(" ".join(msg.split()), file=sys.stderr)  # one line, whatever the message holds
         return 2
     return 0

@@ -18,6 +18,10 @@ CtxSpec = Union[None, str, mx.Context, Sequence[Union[str, mx.Context]]]
 # 'cpu', 'gpu:1', and also 'cpu(1)', the way MXNet prints a Context.
 _SPEC = re.compile(r"^(?P<kind>[a-z_]+)(?:(?::(?P<i1>[^()]*))|(?:\((?P<i2>[^()]*)\)))?$")
 _HINT = "use 'auto', 'cpu', 'gpu', 'gpu:1' or a comma-separated list such as 'cpu:0,cpu:1'"
+# MXNet's CPU devices are logical (any index runs on this machine's cores), but its engine
+# keeps a table of worker pools indexed by device id: cpu(10**9) asks it for a billion
+# slots and hangs. No lecture needs more than a few; indices up to CPU_LIMIT - 1 are allowed.
+CPU_LIMIT = 64
 
 
 class Contexts(list):
@@ -36,7 +40,7 @@ class Contexts(list):
 def cuda_in_build() -> bool:
     """True when the installed MXNet was built with CUDA (the PyPI wheel is not).
 
-    >>> isinstance(cuda_in_build(), bool)
+    >>> cuda_in_build() or num_gpus() == 0  # without CUDA in the build, no GPU is usable
     True
     """
     return bool(mx.runtime.Features().is_enabled("CUDA"))
@@ -45,7 +49,7 @@ def cuda_in_build() -> bool:
 def num_gpus() -> int:
     """GPUs this build of MXNet can use on this machine (0 on a CPU-only build).
 
-    >>> num_gpus() >= 0
+    >>> num_gpus() == sum(c.device_type == 'gpu' for c in try_all_gpus())
     True
     """
     if not cuda_in_build():
@@ -59,17 +63,25 @@ def num_gpus() -> int:
 def try_gpu(i: int = 0) -> mx.Context:
     """``mx.gpu(i)`` if this build and machine have more than ``i`` GPUs, else ``mx.cpu()``.
 
-    >>> try_gpu() if num_gpus() == 0 else mx.cpu()
-    cpu(0)
+    >>> try_gpu() == (mx.gpu(0) if num_gpus() > 0 else mx.cpu())
+    True
+    >>> try_gpu(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: try_gpu(i) takes a GPU index, a whole number >= 0 such as 0 or 1, not -1
     """
+    if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+        kind = ValueError if isinstance(i, int) and not isinstance(i, bool) else TypeError
+        raise kind(f"try_gpu(i) takes a GPU index, a whole number >= 0 such as 0 or 1, "
+                   f"not {i!r}")
     return mx.gpu(i) if num_gpus() > i else mx.cpu()
 
 
 def try_all_gpus() -> List[mx.Context]:
     """Every GPU, or ``[mx.cpu()]`` when there is none.
 
-    >>> try_all_gpus() if num_gpus() == 0 else [mx.cpu()]
-    [cpu(0)]
+    >>> try_all_gpus() == ([mx.gpu(i) for i in range(num_gpus())] or [mx.cpu()])
+    True
     """
     n = num_gpus()
     return [mx.gpu(i) for i in range(n)] if n else [mx.cpu()]
@@ -109,11 +121,25 @@ def _parse_one(spec: str) -> mx.Context:
             f"context {spec!r} has device index {index!r}, which is not a whole number "
             f"≥ 0; write it as '{kind}:0' or '{kind}:1'"
         )
-    i = int(index)
+    return _checked(mx.Context(kind, int(index)), spec)
+
+
+def _checked(c: mx.Context, spec) -> mx.Context:
+    """``c`` if this build and machine can use it, else a ValueError naming it and the fix."""
+    kind, i = c.device_type, c.device_id
+    if kind not in ("cpu", "gpu"):
+        raise ValueError(f"context {spec!r} has device type {kind!r}; parameters live on "
+                         "'cpu' or 'gpu' devices: use mx.cpu(0) or mx.gpu(0) ('cpu', 'gpu:0')")
+    if i < 0:
+        raise ValueError(f"context {spec!r} has device index {i}, which is negative; "
+                         f"indices count from 0: use mx.{kind}(0) or '{kind}:0'")
     if kind == "gpu":
         _check_gpu(i, spec)
-        return mx.gpu(i)
-    return mx.cpu(i)
+    elif i >= CPU_LIMIT:
+        raise ValueError(f"context {spec!r} asks for CPU device {i}; MXNet's CPU devices are "
+                         f"logical, and l10_params allows cpu:0 to cpu:{CPU_LIMIT - 1} (MXNet "
+                         "sizes its engine tables by the index); use e.g. 'cpu:0,cpu:1'")
+    return c
 
 
 def _auto(source: str) -> Contexts:
@@ -149,9 +175,7 @@ def _resolve(spec, source: str) -> Contexts:
     out: List[mx.Context] = []
     for item in items:
         if isinstance(item, mx.Context):
-            c = item
-            if c.device_type == "gpu":
-                _check_gpu(c.device_id, c)
+            c = _checked(item, item)
         elif isinstance(item, str):
             if item.strip().lower() == "auto":
                 raise ValueError(f"'auto' cannot be part of a list ({spec!r}); use 'auto' alone")
@@ -182,8 +206,12 @@ def resolve_ctx(spec: CtxSpec = None) -> Contexts:
     [cpu(0), cpu(1)]
     >>> resolve_ctx(mx.cpu(1)).reason
     'cpu(1) (argument)'
-    >>> resolve_ctx('auto').reason if num_gpus() == 0 else 'auto (argument): no GPU...'
-    'auto (argument): no GPU...'
+    >>> resolve_ctx('auto') == try_all_gpus()
+    True
+    >>> resolve_ctx(mx.cpu(-1))
+    Traceback (most recent call last):
+    ...
+    ValueError: context cpu(-1) has device index -1, which is negative; ...
     >>> resolve_ctx('tpu')
     Traceback (most recent call last):
     ...

@@ -4,11 +4,10 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from mxnet import gluon
 
 from . import _gluon
 from ._text import format_shape
-from ._validate import require_target
+from ._validate import as_param_dict, require_params, require_target, require_values
 from .selection import select as _select
 
 
@@ -17,7 +16,8 @@ def hist(net, select: Optional[str] = None, *, ax=None, bins: int = 50):
 
     ``net`` is a Block, a ParameterDict or a Parameter; ``select`` is Gluon's pattern
     (through :func:`l10_params.select`, so a pattern matching nothing is a ``ValueError``).
-    The values come from the first context's copy. Nothing is shown: no ``plt.show()``.
+    The values come from the first context's copy; NaN and inf entries cannot be placed on
+    the axis and are counted in the legend instead. Nothing is shown: no ``plt.show()``.
 
     >>> import matplotlib
     >>> matplotlib.use('Agg')
@@ -30,28 +30,31 @@ def hist(net, select: Optional[str] = None, *, ax=None, bins: int = 50):
     require_target(net)
     if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
         raise ValueError(f"bins must be a positive int such as 50, not {bins!r}")
-    if select is not None:
-        if isinstance(net, gluon.Parameter):
-            raise ValueError("select applies to a net or a ParameterDict, not to one Parameter; "
-                             "drop select or pass the net")
-        params = list(_select(net, select).values())
-    else:
-        params = list(_gluon.iter_params(net))
+    net = as_param_dict(net)  # a Parameter, with or without select, as everywhere else
+    require_params(net)
+    params = list(_select(net, select).values())
     for p in params:
-        if _gluon.state(p) != _gluon.INITIALIZED:
-            raise RuntimeError(f"parameter {p.name!r} is {_gluon.state(p)}: no values to plot "
-                               "yet; initialize the net and run one forward pass first")
+        require_values(p)
     import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
 
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes (e.g. fig, ax = plt.subplots()), not "
+                        f"{type(ax).__name__} ({ax!r:.40}); or leave ax out for a new figure")
     if ax is None:
         ax = plt.figure().add_subplot()
-    values = [_gluon.first_copy(p).ravel() for p in params]
-    lo = min(float(v.min()) for v in values)
-    hi = max(float(v.max()) for v in values)
+    values = [_gluon.first_copy(p).ravel().astype(np.float64) for p in params]
+    finite = [v[np.isfinite(v)] for v in values]
+    lo = min((float(v.min()) for v in finite if v.size), default=0.0)
+    hi = max((float(v.max()) for v in finite if v.size), default=1.0)
     edges = np.linspace(lo, hi if hi > lo else lo + 1e-6, bins + 1)
-    for p, v in zip(params, values):
-        ax.hist(v, bins=edges, histtype="step", label=f"{p.name} {format_shape(p.shape)}")
+    for p, v, f in zip(params, values, finite):
+        odd = v.size - f.size  # NaN and inf have no place on the axis: counted in the label
+        note = f", {odd} NaN/inf not shown" if odd else ""
+        ax.hist(f, bins=edges, histtype="step", label=f"{p.name} {format_shape(p.shape)}{note}")
     ax.set_xlabel("value")
     ax.set_ylabel("count")
-    ax.legend(fontsize="small")
+    # below the axes, so that the legend never covers the bars (inline figures are saved
+    # with bbox_inches='tight', which keeps it in the picture)
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     return ax

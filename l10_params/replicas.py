@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from typing import Tuple
 
 import mxnet as mx
-import numpy as np
-from mxnet import gluon
+from mxnet import gluon, nd
 
-from . import _gluon
+from . import _gluon, _values
 from ._table import Table
 from ._text import format_shape
-from ._validate import require_target, require_values
+from ._validate import require_net, require_params, require_target, require_values
 from .contexts import CtxSpec, resolve_ctx
 
 
@@ -46,16 +45,14 @@ class MoveRow:
 def _initialized(target, what: str):
     """[(Parameter, paths)] for every distinct parameter; RuntimeError unless all have values."""
     require_target(target, what)
+    require_params(target, what)
     items = list(_gluon.unique_params(target).values())
-    if not items:
-        raise ValueError(f"{what} has no parameters; pass a net that holds some, e.g. Dense layers")
     for p, paths in items:
         require_values(p, paths[0])
     return items
 
 
-def _max_abs(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.abs(a.astype(np.float64) - b.astype(np.float64)).max()) if a.size else 0.0
+_max_abs = _values.max_change  # NaN against NaN is no difference, NaN against 1 is inf
 
 
 def replicas(target) -> Table:
@@ -86,7 +83,7 @@ def replicas(target) -> Table:
         for c, a in copies:
             ctxs.add(c)
             rows.append(ReplicaRow(p.name, tuple(paths), c, format_shape(p.shape),
-                                   _max_abs(a, first), bool(np.array_equal(a, first))))
+                                   _max_abs(a, first), _values.same(a, first)))
     differ = sorted({r.name for r in rows if not r.identical})
     footer = (f"{len(differ)} parameter(s) differ between contexts: {', '.join(differ)}"
               if differ else "all replicas identical")
@@ -100,10 +97,11 @@ def replicas(target) -> Table:
 def reset_ctx(net, ctx: CtxSpec = None) -> Table:
     """Move every parameter to ``ctx`` with Gluon's ``collect_params().reset_ctx`` and check it.
 
-    Every value is copied before the move and compared after it; a change raises
+    Every value is copied before the move and compared after it (a NaN stays a NaN: that
+    is no change); a change puts every parameter back where it was and raises
     ``RuntimeError``. Nothing moves when a parameter is deferred or uninitialized (no values
-    to move yet) or when its replicas differ (Gluon would silently average them): both are
-    a ``ValueError``. Gradients come back as zeros on the new contexts; build the
+    to move yet: ``RuntimeError``) or when its replicas differ (Gluon would silently average
+    them: ``ValueError``). Gradients come back as zeros on the new contexts; build the
     ``Trainer`` after moving. ``ctx`` goes through ``resolve_ctx``.
 
     >>> from l10_params import lecture_mlp
@@ -118,9 +116,14 @@ def reset_ctx(net, ctx: CtxSpec = None) -> Table:
     items = _initialized(net, "net")
     before = {}
     for p, paths in items:
+        if isinstance(_gluon.first_array(p), nd.sparse.RowSparseNDArray):
+            raise ValueError(
+                f"{p.name!r} ({paths[0]}) is row_sparse: Gluon's reset_ctx gathers its copies "
+                "through its Trainer (without one it fails half-way), which reset_ctx cannot "
+                "check; create the gluon.Trainer, then call net.collect_params().reset_ctx(...)")
         copies = list(_gluon.copies(p).values())
         for c, a in zip(p.list_ctx()[1:], copies[1:]):
-            if not np.array_equal(a, copies[0]):
+            if not _values.same(a, copies[0]):
                 raise ValueError(
                     f"the copies of {p.name!r} ({paths[0]}) differ between "
                     f"{p.list_ctx()[0]} and {c} (max |diff| {_max_abs(a, copies[0]):.3g}); "
@@ -128,32 +131,51 @@ def reset_ctx(net, ctx: CtxSpec = None) -> Table:
                     "to sync them, or call net.collect_params().reset_ctx(...) "
                     "if averaging is meant"
                 )
-        before[id(p)] = (tuple(str(c) for c in p.list_ctx()), copies[0])
-    # Gluon's own call: a Block moves through its ParameterDict; a dict or Parameter directly.
-    (net.collect_params() if isinstance(net, gluon.Block) else net).reset_ctx(list(ctx))
+        before[id(p)] = (list(p.list_ctx()), copies[0])
+    # Gluon's own call, parameter by parameter (a net's collect_params() would miss a
+    # Parameter stored only as an attribute): every copy becomes the first context's.
+    mended = []
+    for p, paths in items:
+        p.reset_ctx(list(ctx))
+        old = before[id(p)][1]
+        if len(before[id(p)][0]) > 1 and not all(
+                _values.same(a, old) for a in _gluon.copies(p).values()):
+            # Gluon averages the copies: (x + x) / 2 overflows float16 near 65504 and can
+            # round; they were identical (checked above), so the value is written back.
+            p.set_data(_gluon.new_array(old, dtype=old.dtype))
+            mended.append(f"{p.name} ({paths[0]})")
     rows = []
     for p, paths in items:
         where, old = before[id(p)]
-        now = p.list_data()
-        if [d.context for d in now] != list(ctx):
-            raise RuntimeError(
-                f"after reset_ctx, {p.name!r} lives on {p.list_ctx()}, not on {list(ctx)}"
-            )
-        new = [d.asnumpy() for d in now]
+        new = list(_gluon.copies(p).values())
         change = max(_max_abs(a, old) for a in new)
-        same = all(np.array_equal(a, old) and a.dtype == old.dtype for a in new)
+        same = p.list_ctx() == list(ctx) and all(
+            _values.same(a, old) and a.dtype == old.dtype for a in new)
         if not same:
+            _put_back(items, before)
             raise RuntimeError(
-                f"moving {p.name!r} ({paths[0]}) to {list(ctx)} changed its values "
-                f"(max |change| {change:.3g}); please report this with your MXNet version"
+                f"moving {p.name!r} ({paths[0]}) to {list(ctx)} did not keep its values "
+                f"(max |change| {change:.3g}); every parameter was put back where it was; "
+                "please report this with your MXNet version"
             )
-        rows.append(MoveRow(p.name, tuple(paths), format_shape(p.shape), where,
+        rows.append(MoveRow(p.name, tuple(paths), format_shape(p.shape),
+                            tuple(str(c) for c in where),
                             tuple(str(c) for c in ctx), change, same))
     return Table(rows, title=f"Moved {len(rows)} parameter(s) to {', '.join(map(str, ctx))}",
                  columns=[("name", "name"), ("shape", "shape"), ("before", "from"),
                           ("after", "to"), ("max_change", "max |change|"),
                           ("unchanged", "unchanged")],
-                 footer=["every value moved unchanged"])
+                 footer=["every value moved unchanged"] + [
+                     f"Gluon's reset_ctx averages the copies, which changed {', '.join(mended)}"
+                     " (overflow or rounding): the values were written back exactly"] * bool(
+                     mended))
+
+
+def _put_back(items, before) -> None:
+    for p, _ in items:
+        where, old = before[id(p)]
+        p.reset_ctx(where)
+        p.set_data(_gluon.new_array(old, dtype=old.dtype))
 
 
 def forward_ctx_error(net: gluon.Block, X) -> "str | None":
@@ -190,9 +212,7 @@ def check_forward_ctx(net: gluon.Block, X) -> mx.Context:
     ...
     ValueError: the data is on cpu(1) but parameter 'dense0_weight' (0.weight) lives on ...
     """
-    if not isinstance(net, gluon.Block):
-        raise TypeError(f"net must be a gluon.Block to run a forward pass, not "
-                        f"{type(net).__name__}; pass the network itself")
+    require_net(net, call="check_forward_ctx")
     if not _gluon.is_mx_array(X):
         raise TypeError(f"X must be an MXNet array (mx.nd or mx.np), not {type(X).__name__}; "
                         "build it with nd.array(...) or nd.random.uniform(...)")

@@ -6,10 +6,10 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from . import _gluon
+from . import _gluon, _values
 from ._table import Table
 from ._text import close_names, compile_pattern, format_shape, no_match_message
-from ._validate import require_target
+from ._validate import no_values_message, require_target
 
 _fs = format_shape
 
@@ -19,25 +19,30 @@ class Snapshot:
 
     ``snap['0.weight']`` is the first context's copy (a NumPy array, a fresh copy each
     time); ``snap.values[path][ctx]`` holds each context's copy (None while deferred).
+    The parameters are those of every other helper (``summary``, ``copy_params``...),
+    including one a block made with ``self.params.get`` without keeping it as an attribute.
     """
 
     def __init__(self, net):
         require_target(net, "snapshot target")
         self.values: Dict[str, Optional[Dict[str, np.ndarray]]] = {}
         self.params: Dict[str, Tuple[str, Tuple[str, ...]]] = {}  # first path -> (name, paths)
+        self._states: Dict[str, str] = {}
         for p, paths in _gluon.unique_params(net).values():
             got = (dict(_gluon.copies(p))
                    if _gluon.state(p) == _gluon.INITIALIZED else None)
             self.values[paths[0]] = got
             self.params[paths[0]] = (p.name, tuple(paths))
+            if got is None:
+                self._states[paths[0]] = no_values_message(p, paths[0])
 
     def __getitem__(self, path: str) -> np.ndarray:
         for first, (name, paths) in self.params.items():
             if path in paths or path == name:
                 got = self.values[first]
-                if got is None:
-                    raise ValueError(f"{path!r} had no values when the snapshot was taken "
-                                     "(deferred or uninitialized)")
+                if got is None:  # the one wording of 'no values yet', as it was then
+                    raise RuntimeError("when the snapshot was taken, "
+                                       + self._states[first])
                 return next(iter(got.values())).copy()
         raise KeyError(f"{path!r} is not in this snapshot; close names: "
                        f"{close_names(path, list(self.values))}")
@@ -108,7 +113,7 @@ def diff(before: Snapshot, after) -> Table:
     """
     if not isinstance(before, Snapshot):
         raise TypeError("before must be a Snapshot from snapshot(net), "
-                        f"not {type(before).__name__}")
+                        f"not {type(before).__name__}; take before = snapshot(net) first")
     if not isinstance(after, Snapshot):
         after = Snapshot(after)
     if list(before.params) != list(after.params):
@@ -126,13 +131,21 @@ def diff(before: Snapshot, after) -> Table:
             ctxs = tuple((old or new or {}).keys()) if n else ()
             rows.append(DiffRow(name, paths, "?", n, n, None, ctxs))
             continue
-        if set(old) != set(new) or any(old[c].shape != new[c].shape for c in old):
-            raise ValueError(f"{name!r} ({path}) moved or changed shape between the snapshots "
-                             f"({list(old)} -> {list(new)}); compare snapshots of one layout")
-        changed = {c: new[c] != old[c] for c in old}
+        if set(old) != set(new):
+            raise ValueError(f"{name!r} ({path}) moved between the snapshots ({list(old)} -> "
+                             f"{list(new)}); compare snapshots taken on the same contexts")
+        o, n = (next(iter(v.values())).shape for v in (old, new))
+        if o != n:
+            raise ValueError(f"{name!r} ({path}) changed shape from {_fs(o)} to {_fs(n)} between "
+                             "the snapshots (different nets?); take both of the same net")
+        if all(old[c].dtype == new[c].dtype and old[c].tobytes() == new[c].tobytes()
+               for c in old):  # bit for bit the same (the usual case): nothing to measure
+            rows.append(DiffRow(name, paths, _fs(old[next(iter(old))].shape), 0,
+                                int(old[next(iter(old))].size), 0.0, ()))
+            continue
+        changed = {c: ~_values.same_mask(new[c], old[c]) for c in old}  # NaN -> NaN: same
         mask = np.logical_or.reduce(list(changed.values()))
-        largest = max(float(np.abs(new[c].astype(np.float64) - old[c]).max())
-                      if old[c].size else 0.0 for c in old)
+        largest = max(_values.max_change(new[c], old[c]) for c in old)
         rows.append(DiffRow(name, paths, _fs(mask.shape), int(mask.sum()), int(mask.size),
                             largest, tuple(c for c in old if changed[c].any())))
     n = sum(r.changed > 0 for r in rows)

@@ -82,3 +82,32 @@ def test_whole_tour_on_two_devices(capsys, monkeypatch, how):
     assert f"── {n}/{n}" in out and "context: cpu(0), cpu(1)" in out
     assert "[-5.3659673  7.5773945  8.986376" in out  # MyInit's row, as in 2019
     assert "[42.         8.5773945  9.986376" in out  # the edited row
+
+
+def test_summary_of_a_params_file_of_integers(tmp_path, capsys):
+    from mxnet import gluon, init
+
+    pd = gluon.ParameterDict()
+    pd.get("steps", shape=(3,), dtype="int32").initialize(init.Constant(7))
+    path = tmp_path / "ints.params"
+    pd.save(str(path))
+    assert main(["summary", str(path), "--stats"]) == 0
+    out = capsys.readouterr().out
+    assert "int32" in out and "Total: 3 values in 1 parameters" in out
+
+
+@pytest.mark.parametrize("argv", [["tour"], ["tour", "--lang", "zh", "--ctx", "cpu:0,cpu:1"]])
+def test_a_closed_pipe_ends_quietly(argv):
+    """`l10-params tour | head -1`: a real pipe whose reader goes away after one line."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "l10_params", *argv]
+    writer = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = writer.stdout.readline()
+    writer.stdout.close()  # the reader goes away, as head -1 does
+    err = writer.stderr.read().decode()
+    status = writer.wait(timeout=120)
+    assert first.strip(), "the command printed nothing before the pipe closed"
+    assert err == "", f"expected a quiet end, stderr was: {err[-500:]}"
+    assert status == 141  # 128 + SIGPIPE, as any Unix filter whose reader went away

@@ -164,3 +164,30 @@ def test_cuda_build_without_gpu(monkeypatch):
     assert "no GPU that MXNet can see" in resolve_ctx("auto").reason
     with pytest.raises(ValueError, match=r"no GPU that MXNet can see.*'auto'.*'cpu'"):
         resolve_ctx("gpu")
+
+
+@pytest.mark.parametrize("spec, match", [
+    (mx.cpu(-1), r"context cpu\(-1\) has device index -1, which is negative; indices count "
+                 r"from 0: use mx.cpu\(0\) or 'cpu:0'"),
+    (mx.cpu(10 ** 9), r"asks for CPU device 1000000000; .*cpu:0 to cpu:63"),
+    ("cpu:64", r"asks for CPU device 64"),
+    ([mx.cpu(0), mx.Context("cpu_pinned", 0)], r"device type 'cpu_pinned'; parameters live on "
+                                               r"'cpu' or 'gpu' devices"),
+    (mx.Context("cpu_shared", 1), r"device type 'cpu_shared'"),
+])
+def test_devices_no_machine_has_are_refused_early(spec, match):
+    with pytest.raises(ValueError, match=match):
+        resolve_ctx(spec)
+
+
+def test_the_highest_cpu_index_allowed_works():
+    from l10_params.contexts import CPU_LIMIT
+
+    assert resolve_ctx(f"cpu:{CPU_LIMIT - 1}") == [mx.cpu(CPU_LIMIT - 1)]
+
+
+@pytest.mark.parametrize("i, kind", [(-1, ValueError), ("0", TypeError), (True, TypeError),
+                                     (1.5, TypeError)])
+def test_try_gpu_checks_its_index(i, kind):
+    with pytest.raises(kind, match=r"try_gpu\(i\) takes a GPU index, a whole number >= 0"):
+        try_gpu(i)

@@ -9,8 +9,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from mxnet.gluon import nn  # noqa: E402
 
-from l10_params import hist  # noqa: E402
+from l10_params import hist, summary  # noqa: E402
 
 
 def labels(ax):
@@ -54,12 +55,35 @@ def test_bad_input(mlp, deferred_net):
         hist(net, "weight")
     with pytest.raises(ValueError, match="bins must be a positive int such as 50, not 0"):
         hist(net, bins=0)
-    with pytest.raises(ValueError, match="select applies to a net"):
-        hist(net[0].weight, ".*")
-    with pytest.raises(RuntimeError, match="'dense0_weight' is deferred: no values to plot"):
+    with pytest.raises(RuntimeError, match=r"'dense0_weight' is deferred, shape \(4, \?\): it "
+                                           r"has no values yet .*run one forward pass first"):
         hist(deferred_net)
     with pytest.raises(TypeError, match="net must be"):
         hist(np.zeros(3))
+    with pytest.raises(TypeError, match=r"ax must be a matplotlib Axes \(e.g. fig, ax = "
+                                        r"plt.subplots\(\)\), not int \(3\)"):
+        hist(net, ax=3)
+    with pytest.raises(ValueError, match=r"has no parameters \(an empty Sequential\)"):
+        hist(nn.Sequential())
+
+
+def test_a_parameter_with_select_works_as_everywhere(mlp):
+    """A Parameter is a one-entry ParameterDict for select=, in hist as in summary."""
+    net, _ = mlp
+    ax = hist(net[0].weight, ".*weight")
+    assert labels(ax) == ["dense0_weight (256, 20)"]
+    assert [r.name for r in summary(net[0].weight, ".*weight").rows] == ["dense0_weight"]
+    plt.close(ax.figure)
+
+
+def test_nan_and_inf_are_counted_not_plotted(mlp):
+    net, _ = mlp
+    net[1].bias.data()[:3] = float("nan")
+    net[1].bias.data()[3] = float("-inf")
+    ax = hist(net, ".*bias", bins=10)
+    assert labels(ax) == ["dense0_bias (256,)", "dense1_bias (10,), 4 NaN/inf not shown"]
+    assert np.isfinite(ax.get_xlim()).all()
+    plt.close(ax.figure)
 
 
 def test_matplotlib_is_imported_only_when_plotting():

@@ -7,7 +7,7 @@ import pytest
 from mxnet import gluon
 from mxnet.gluon import nn
 
-from l10_params import lecture_tied_mlp
+from l10_params import diff, lecture_tied_mlp, snapshot
 from l10_params.contexts import ENV_VAR, num_gpus
 from l10_params.replicas import check_forward_ctx, replicas, reset_ctx
 
@@ -154,21 +154,39 @@ def test_reset_ctx_refuses_differing_replicas(mlp2):
 def test_reset_ctx_detects_a_changed_value(mlp, monkeypatch):
     """If Gluon's move ever altered a value, reset_ctx would say so.
 
-    To see the check fire we wrap Gluon's real ``ParameterDict.reset_ctx`` so that, after
-    the real move, it adds 1 to one parameter (a real MXNet write): a stand-in for a faulty
-    move, not a mock of the computation under test.
+    To see the check fire we wrap Gluon's real ``Parameter.reset_ctx`` so that, after the
+    real move, it adds 1 to one parameter (a real MXNet write): a stand-in for a faulty
+    move, not a mock of the computation under test. Every parameter is then put back.
     """
-    real = gluon.ParameterDict.reset_ctx
+    real = gluon.Parameter.reset_ctx
 
     def faulty(self, ctx):
         real(self, ctx)
-        self["dense1_bias"].set_data(self["dense1_bias"].data() + 1)
+        if self.name == "dense1_bias":
+            self.set_data(self.data() + 1)
 
-    monkeypatch.setattr(gluon.ParameterDict, "reset_ctx", faulty)
+    monkeypatch.setattr(gluon.Parameter, "reset_ctx", faulty)
     net, _ = mlp
+    before = snapshot(net)
     with pytest.raises(RuntimeError, match=r"moving 'dense1_bias' \(1.bias\) to \[cpu\(1\)\] "
-                                           r"changed its values \(max \|change\| 1\)"):
+                                           r"did not keep its values \(max \|change\| 1\); "
+                                           r"every parameter was put back"):
         reset_ctx(net, "cpu:1")
+    monkeypatch.undo()
+    assert all(p.list_ctx() == [mx.cpu(0)] for p in net.collect_params().values())
+    assert all(r.changed == 0 for r in diff(before, net).rows)
+
+
+def test_reset_ctx_keeps_nan_and_inf(mlp2):
+    """NaN != NaN, yet a NaN that moved is unchanged: reset_ctx moves it and says so."""
+    net, _ = mlp2
+    for d in net[0].weight.list_data():
+        d[0, 0], d[0, 1] = float("nan"), float("inf")
+    t = reset_ctx(net, "cpu:1")
+    w = net[0].weight.data().asnumpy()
+    assert net[0].weight.list_ctx() == [mx.cpu(1)] and all(r.unchanged for r in t)
+    assert np.isnan(w[0, 0]) and np.isposinf(w[0, 1]) and t[0].max_change == 0
+    assert all(r.identical for r in replicas(net))
 
 
 def test_check_forward_ctx(mlp, mlp2):
@@ -188,7 +206,8 @@ def test_check_forward_ctx(mlp, mlp2):
 
 def test_check_forward_ctx_types(mlp):
     net, X = mlp
-    with pytest.raises(TypeError, match=r"net must be a gluon.Block to run a forward pass"):
+    with pytest.raises(TypeError, match=r"check_forward_ctx: net must be a gluon.Block \(the "
+                                        r"network itself\), not ParameterDict"):
         check_forward_ctx(net.collect_params(), X)
     with pytest.raises(TypeError, match=r"X must be an MXNet array \(mx.nd or mx.np\), not ndarray"):
         check_forward_ctx(net, X.asnumpy())

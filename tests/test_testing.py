@@ -231,7 +231,8 @@ def test_assert_params_equal_structure(mlp, deferred_net, raw_net):
 
 def test_assert_params_equal_errors(mlp):
     a, _ = mlp
-    with pytest.raises(TypeError, match=r"must be a gluon.Block.*not int"):
+    with pytest.raises(TypeError, match=r"assert_params_equal takes nets, layers, Parameters or "
+                                        r"Snapshots, not int as b"):
         assert_params_equal(a, 5)
     with pytest.raises(ValueError, match=r"select 'bias' matches no parameter.*'\.\*bias'"):
         assert_params_equal(a, a, select="bias")
@@ -305,7 +306,8 @@ def test_assert_frozen_errors(mlp):
         assert_frozen("net")
     with pytest.raises(ValueError, match=r"pattern 'bias' matches no parameter"):
         assert_frozen(net, "bias")
-    with pytest.raises(ValueError, match=r"net has no parameters to check"):
+    with pytest.raises(ValueError, match=r"net 'relu0_' has no parameters \(an empty "
+                                         r"Activation\): nothing to select"):
         with fresh_names():
             assert_frozen(nn.Activation("relu"))
 
@@ -317,3 +319,17 @@ def test_ctx_two_devices_frozen_and_tied(two_cpus):
     assert_initialized(net)
     assert_params_equal(net, net)
     assert [c for c in net[1].weight.list_ctx()] == [mx.cpu(0), mx.cpu(1)]
+
+
+def test_assert_params_equal_treats_nan_deliberately(mlp):
+    """NaN equals NaN (the same value); NaN against a number differs, whatever rtol."""
+    a, _ = mlp
+    b, _ = lecture_mlp(ctx="cpu", seed=0)
+    for net in (a, b):
+        net[1].bias.data()[0] = float("nan")
+        net[1].bias.data()[1] = float("inf")
+    assert_params_equal(a, b)
+    b[1].bias.data()[0] = 1.0
+    with pytest.raises(AssertionError, match=r"1.bias on cpu\(0\): 1 of 10 values differ, "
+                                             r"largest inf at \[0\]"):
+        assert_params_equal(a, b, rtol=1e9)

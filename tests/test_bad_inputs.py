@@ -1,0 +1,391 @@
+"""The catalogue of wrong inputs (issue 9): every public helper refuses them the same way.
+
+One row per wrong call: which public name it exercises, on which kind of net (tests/nets.py:
+the lecture's MLP, the tied MLP, a hybridized HybridSequential, Conv2D + BatchNorm, a custom
+Block with a parameter kept only in ``self.params``, a float16 net), the built-in exception
+expected and words of its message that name the bad value and the fix. Each row checks that
+the exception is a plain built-in one (never MXNetError, re.error, AttributeError,
+IndexError; AssertionError only for ``l10_params.testing`` claims) and that the net's
+checksum (values, gradients, settings, contexts; NaN-safe) is unchanged.
+
+Add a row with every new public name: ``test_every_public_name_has_a_case`` fails otherwise.
+The command line has its own table below (status 2, one line on stderr).
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple, Tuple, Union
+
+import matplotlib
+import mxnet as mx
+import numpy as np
+import pytest
+from mxnet import autograd, init, nd
+from mxnet.gluon import nn
+from nets import KINDS, checksum
+
+import l10_params as L
+from l10_params import testing as T
+from l10_params.cli import main
+
+matplotlib.use("Agg")
+
+ALLOWED = (ValueError, TypeError, RuntimeError, KeyError, NotImplementedError)
+
+
+class Case(NamedTuple):
+    api: Union[str, Tuple[str, ...]]  # the public name(s) exercised
+    net: str  # a key of nets.KINDS
+    call: Callable  # call(net, X) -> raises
+    exc: type
+    match: str
+
+
+def _recording(f):
+    def call(net, X):
+        with autograd.record():
+            f(net, X)
+    return call
+
+
+def _empty(net, X):
+    return nn.Sequential()
+
+
+def _other(kind):
+    return lambda: KINDS[kind]()[0]
+
+
+def _nan_twin(net, X):
+    twin = KINDS["mlp"]()[0]
+    twin[0].weight.data()[0, 0] = float("nan")
+    return twin
+
+
+C = Case
+CASES = [
+    # select: regexes, including ones `re` accepts whose hints must not crash
+    C("select", "mlp", lambda n, X: L.select(n, "weight"), ValueError, r"'weight' matches no "
+      r"parameter.*use '\.\*weight'"),
+    C("select", "mlp", lambda n, X: L.select(n, "["), ValueError, r"'\[' is not a valid regular"),
+    C("select", "mlp", lambda n, X: L.select(n, 3), TypeError, r"regex string such as '\.\*weight"
+      r"', not int"),
+    C("select", "mlp", lambda n, X: L.select(n, "a(?i)"), ValueError, r"'a\(\?i\)' is not a valid"),
+    C("select", "mlp", lambda n, X: L.select(n, "(?i)X"), ValueError, r"'\(\?i\)X' matches no"),
+    C("select", "mlp", lambda n, X: L.select(n, "(?P<a>x)(?P=a)"), ValueError, r"matches no param"),
+    C("select", "mlp", lambda n, X: L.select(n, "(?<=a)b"), ValueError, r"matches no parameter"),
+    C("select", "mlp", lambda n, X: L.select(n, ".*", exclude=".*"), ValueError,
+      r"exclude '\.\*' removes every selected parameter.*narrow exclude"),
+    C("select", "mlp", lambda n, X: L.select(np.zeros(3)), TypeError, r"net must be a gluon.Block"),
+    C("select", "mlp", lambda n, X: L.select(_empty(n, X)), ValueError, r"has no parameters \(an "
+      r"empty Sequential\).*add layers first"),
+    C("select", "hybrid", lambda n, X: L.select(n, "dense5.*"), ValueError,
+      r"this net's layers are dense0, dense1; use 'dense0\.\*'"),
+    C("select", "convbn", lambda n, X: L.select(n, "running_mean"), ValueError,
+      r"use '\.\*running_mean'"),
+    C("select", "custom", lambda n, X: L.select(n, "hidden"), ValueError, r"use '\.\*hidden'"),
+    C(("select", "param_at"), "custom", lambda n, X: L.param_at(n, "hiden"), KeyError,
+      r"no parameter at path 'hiden'.*'hidden'"),
+    C("param_at", "mlp", lambda n, X: L.param_at(n.collect_params(), "0.weight"), TypeError,
+      r"param_at needs the net \(a gluon.Block\)"),
+    # freeze, unfreeze, set_attr: every value checked before anything changes
+    C("freeze", "mlp", lambda n, X: L.freeze(n, "dense9.*"), ValueError, r"use 'dense0\.\*'"),
+    C("freeze", "mlp", lambda n, X: L.freeze(_empty(n, X)), ValueError, r"has no parameters"),
+    C("unfreeze", "mlp", lambda n, X: L.unfreeze(n, exclude=".*"), ValueError, r"removes every"),
+    C("unfreeze", "convbn", lambda n, X: L.unfreeze(n, ".*running.*"), ValueError,
+      r"selects only parameters that never train.*running statistics or constants"),
+    C("set_attr", "mlp", lambda n, X: L.set_attr(n, ".*", lr_mult=-1), ValueError,
+      r"lr_mult=-1 must be a finite number >= 0"),
+    C("set_attr", "mlp", lambda n, X: L.set_attr(n, ".*", wd_mult=float("nan")), ValueError,
+      r"wd_mult=nan must be a finite number"),
+    C("set_attr", "mlp", lambda n, X: L.set_attr(n, ".*", grad_req="read"), ValueError,
+      r"grad_req='read' is not one of"),
+    C("set_attr", "mlp", lambda n, X: L.set_attr(n, ".*", momentum=1), ValueError,
+      r"unknown attribute 'momentum'"),
+    C("set_attr", "hybrid", lambda n, X: L.set_attr(n, ".*"), ValueError, r"needs at least one"),
+    # reinitialize, initialize_by_pattern, explain_init: a plan, checked, then writes
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, "xavierr"), ValueError,
+      r"'xavierr' is not an initializer name MXNet knows"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, init.Xavier), TypeError,
+      r"is the class Xavier.*init.Xavier\(\)"),
+    C(("reinitialize", "MyInit"), "mlp", lambda n, X: L.reinitialize(n, L.MyInit), TypeError,
+      r"is the class MyInit.*init.MyInit\(\)"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, init.Xavier(), override=True),
+      ValueError, r"at least 2 dimensions.*'dense0_bias' has shape \(256,\).*'\.\*weight'"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, override=True), ValueError,
+      r"override=True .* needs one"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, ctx="tpu"), ValueError,
+      r"context 'tpu' is not understood"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, ctx=mx.cpu(10 ** 9)), ValueError,
+      r"asks for CPU device 1000000000.*cpu:0 to cpu:63"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, select="weight"), ValueError,
+      r"use '\.\*weight'"),
+    C("reinitialize", "convbn", lambda n, X: L.reinitialize(n, init.Xavier(), override=True),
+      ValueError, r"at least 2 dimensions"),
+    C("reinitialize", "custom", lambda n, X: L.reinitialize(n, init.Xavier(), select=".*hidden",
+                                                           override=True),
+      ValueError, r"'custom0_hidden' has shape \(3,\)"),
+    C("reinitialize", "half", lambda n, X: L.reinitialize(n, init.Bilinear(), override=True),
+      ValueError, r"at least 4 dimensions"),
+    C("initialize_by_pattern", "mlp", lambda n, X: L.initialize_by_pattern(n, [(".*", init.Xavier(
+    ))]), ValueError, r"at least 2 dimensions.*nothing was changed"),
+    C("initialize_by_pattern", "mlp", lambda n, X: L.initialize_by_pattern(
+        n, [(".*weight", init.One()), ("dense0_weight", init.Zero())]), ValueError,
+      r"rule 1 \('dense0_weight'\) never applies.*put the narrower pattern first"),
+    C("initialize_by_pattern", "mlp", lambda n, X: L.initialize_by_pattern(n, ".*"), TypeError,
+      r"rules must be a list of \(pattern, initializer\) pairs"),
+    C("initialize_by_pattern", "mlp", lambda n, X: L.initialize_by_pattern(n, [(".*",)]),
+      TypeError, r"each rule is a \(pattern, initializer\) pair"),
+    C("initialize_by_pattern", "hybrid", lambda n, X: L.initialize_by_pattern(
+        n, [("nothing", init.One())]), ValueError, r"'nothing' matches no parameter"),
+    C("initialize_by_pattern", "hybrid", lambda n, X: L.initialize_by_pattern(
+        n, [(".*weight", init.One())], ctx=mx.Context("cpu_pinned", 0)), ValueError,
+      r"device type 'cpu_pinned'.*use mx.cpu\(0\)"),
+    C("initialize_by_pattern", "convbn", lambda n, X: L.initialize_by_pattern(
+        n, [(".*", init.Xavier())]), ValueError, r"at least 2 dimensions"),
+    C("initialize_by_pattern", "custom", lambda n, X: L.initialize_by_pattern(
+        n, [("(", init.One())]), ValueError, r"rule 0 pattern '\(' is not a valid regular"),
+    C("explain_init", "mlp", lambda n, X: L.explain_init(n, "nope"), ValueError,
+      r"'nope' is not an initializer name"),
+    C("explain_init", "mlp", lambda n, X: L.explain_init(n[0].weight), TypeError,
+      r"must be a gluon.Block, a ParameterDict, not Parameter"),
+    C("check_init", "mlp", lambda n, X: L.check_init(n, "zeros"), TypeError,
+      r"param must be one gluon.Parameter \(e.g. net\[0\].weight\)"),
+    C("check_init", "mlp", lambda n, X: L.check_init(n[0].weight, 42), TypeError,
+      r"init must be an mx.init.Initializer instance"),
+    C("check_init", "half", lambda n, X: L.check_init(n[0].weight, "xavierr"), ValueError,
+      r"'xavierr' is not an initializer name"),
+    C("check_init", "mlp", lambda n, X: L.check_init(nn.Dense(3).weight, "zeros"), RuntimeError,
+      r"was never initialized: it has no values yet; call net.initialize"),
+    # set_value: what a value may be for the parameter's dtype
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, np.ones((3, 3))), ValueError,
+      r"has shape \(3, 3\) but the parameter has shape \(256, 20\)"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, "abc"), ValueError,
+      r"the value has dtype <U3, which cannot be stored in 'dense0_weight' \(dtype float32\)"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, [1.0]), TypeError,
+      r"must be a number, an NDArray, a NumPy array or a function old -> new, not list"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, np.nan), ValueError,
+      r"NaN or infinite as float32.*check the computation"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0], 1.0), TypeError,
+      r"set_value needs a gluon.Parameter, not Dense \(a layer: pass one of its parameters"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].bias, 1j), ValueError,
+      r"dtype complex128, which cannot be stored"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[1].bias, lambda old: old[:2]), ValueError,
+      r"the function's result has shape \(2,\) but the parameter has shape \(10,\)"),
+    C("set_value", "mlp", _recording(lambda n, X: L.set_value(n[1].bias, 0.0)), RuntimeError,
+      r"inside autograd.record\(\).*autograd.pause"),
+    C("set_value", "hybrid", lambda n, X: L.set_value(n[0].weight, np.inf), ValueError,
+      r"NaN or infinite"),
+    C("set_value", "half", lambda n, X: L.set_value(n[0].weight, 1e6), ValueError,
+      r"NaN or infinite as float16"),
+    C("set_value", "custom", lambda n, X: L.set_value(n.params.get("hidden"), np.ones(5)),
+      ValueError, r"has shape \(5,\) but the parameter has shape \(3,\)"),
+    C("set_value", "mlp", lambda n, X: L.set_value(nn.Dense(2).weight, 1.0), RuntimeError,
+      r"was never initialized: it has no values yet"),
+    # copy_params: every pair checked first, all mismatches in one message
+    C("copy_params", "mlp", lambda n, X: L.copy_params(n, _empty(n, X)), ValueError,
+      r"dst .* has no parameters"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_empty(n, X), n), ValueError,
+      r"src .* has no parameters"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_other("hybrid")(), n), ValueError,
+      r"(?s)copy_params: 4 mismatch\(es\), nothing was copied.*shape \(8, 5\) in src, \(256, 20\)"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(n, _other("mlp")(), mapping={
+        "0.wieght": "0.weight"}), KeyError, r"'0.wieght'.*close names"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(n, 3), TypeError, r"dst must be"),
+    C("copy_params", "custom", lambda n, X: L.copy_params(_other("mlp")(), n), ValueError,
+      r"hidden: in dst but not in src"),
+    C("copy_params", "half", lambda n, X: L.copy_params(_f32_twin(), n), ValueError,
+      r"dtype float32 in src, float16 in dst; cast one"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_deferred(), n), RuntimeError,
+      r"\(src 0.weight\) is deferred, shape \(256, \?\): it has no values yet"),
+    # snapshot, diff
+    C(("snapshot", "Snapshot"), "mlp", lambda n, X: L.snapshot(3), TypeError,
+      r"snapshot target must be a gluon.Block"),
+    C("diff", "mlp", lambda n, X: L.diff(3, n), TypeError, r"before must be a Snapshot.*snapshot"),
+    C("diff", "mlp", lambda n, X: L.diff(L.snapshot(n), _other("hybrid")()), ValueError,
+      r"'dense0_weight' \(0.weight\) changed shape from \(256, 20\) to \(8, 5\)"),
+    C("snapshot", "mlp", lambda n, X: L.snapshot(_deferred())["0.weight"], RuntimeError,
+      r"when the snapshot was taken, parameter 'dense0_weight' \(0.weight\) is deferred"),
+    C("snapshot", "custom", lambda n, X: L.snapshot(n)["hiddn"], KeyError,
+      r"'hiddn' is not in this snapshot; close names: \['hidden'\]"),
+    # summary, hist
+    C(("summary", "Summary"), "mlp", lambda n, X: L.summary(n, "weight"), ValueError,
+      r"use '\.\*weight'"),
+    C("summary", "mlp", lambda n, X: L.summary([n]), TypeError, r"not list"),
+    C("summary", "convbn", lambda n, X: L.summary(n, "[a-"), ValueError, r"not a valid regular"),
+    C("hist", "mlp", lambda n, X: L.hist(n, ax=3), TypeError, r"ax must be a matplotlib Axes"),
+    C("hist", "mlp", lambda n, X: L.hist(n, bins=0), ValueError, r"bins must be a positive int"),
+    C("hist", "custom", lambda n, X: L.hist(n, ".*hidden", bins=1.5), ValueError,
+      r"bins must be a positive int such as 50, not 1.5"),
+    C("hist", "mlp", lambda n, X: L.hist(_deferred()), RuntimeError,
+      r"'dense0_weight' is deferred.*no values yet"),
+    # contexts: specs no machine has are refused before anything runs
+    C("resolve_ctx", "mlp", lambda n, X: L.resolve_ctx(3), TypeError, r"ctx must be a string"),
+    C("resolve_ctx", "mlp", lambda n, X: L.resolve_ctx("cpu:x"), ValueError,
+      r"device index 'x', which is not a whole number"),
+    C("resolve_ctx", "mlp", lambda n, X: L.resolve_ctx(mx.cpu(-1)), ValueError,
+      r"device index -1, which is negative; .*mx.cpu\(0\)"),
+    C("resolve_ctx", "mlp", lambda n, X: L.resolve_ctx(mx.gpu(10 ** 6)), ValueError,
+      r"asks for a GPU|asks for GPU 1000000"),
+    C("resolve_ctx", "mlp", lambda n, X: L.resolve_ctx(mx.Context("cpu_shared", 0)), ValueError,
+      r"device type 'cpu_shared'"),
+    C("resolve_ctx", "mlp", lambda n, X: L.resolve_ctx("cpu:99999999999"), ValueError,
+      r"asks for CPU device 99999999999"),
+    C("try_gpu", "mlp", lambda n, X: L.try_gpu(-1), ValueError, r"whole number >= 0.*not -1"),
+    C("try_gpu", "mlp", lambda n, X: L.try_gpu("0"), TypeError, r"not '0'"),
+    C("reset_ctx", "mlp", lambda n, X: L.reset_ctx(n, mx.cpu(-1)), ValueError, r"negative"),
+    C("reset_ctx", "mlp", lambda n, X: L.reset_ctx(n, []), ValueError, r"empty list of contexts"),
+    C("reset_ctx", "mlp", lambda n, X: L.reset_ctx(n, "cpu:0,cpu:0"), ValueError,
+      r"listed twice"),
+    C("reset_ctx", "hybrid", lambda n, X: L.reset_ctx(n, "cpu:0,cpu:100"), ValueError,
+      r"CPU device 100"),
+    C("reset_ctx", "custom", lambda n, X: L.reset_ctx(n, "gpu:0"), ValueError,
+      r"asks for a GPU|asks for GPU"),
+    C("replicas", "mlp", lambda n, X: L.replicas(3), TypeError, r"target must be"),
+    C("replicas", "mlp", lambda n, X: L.replicas(_empty(n, X)), ValueError, r"has no parameters"),
+    C("check_forward_ctx", "mlp", lambda n, X: L.check_forward_ctx(n, X.as_in_context(mx.cpu(1))),
+      ValueError, r"the data is on cpu\(1\) but parameter 'dense0_weight'"),
+    C("check_forward_ctx", "mlp", lambda n, X: L.check_forward_ctx(n, X.asnumpy()), TypeError,
+      r"X must be an MXNet array"),
+    C("lecture_mlp", "mlp", lambda n, X: L.lecture_mlp(ctx="tpu"), ValueError, r"'tpu'"),
+    C("lecture_tied_mlp", "mlp", lambda n, X: L.lecture_tied_mlp(ctx=mx.cpu(-1)), ValueError,
+      r"negative"),
+    # sharing
+    C("tied_groups", "mlp", lambda n, X: L.tied_groups(n.collect_params()), TypeError,
+      r"tied_groups needs the net"),
+    C("tied_groups", "tied", lambda n, X: L.tied_groups(n, "X"), TypeError,
+      r"tied_groups needs X as an array batch"),
+    C("tied_gradients", "tied", lambda n, X: L.tied_gradients(n, [X]), TypeError,
+      r"tied_gradients needs X as an array batch .*not list"),
+    C("tied_gradients", "hybrid", lambda n, X: L.tied_gradients(n, nd.ones((2, 7))), ValueError,
+      r"cannot take a batch of shape \(2, 7\)"),
+    C("is_tied", "mlp", lambda n, X: L.is_tied(n[0].weight, n[0]), TypeError, r"not one of each"),
+    C("is_tied", "mlp", lambda n, X: L.is_tied(nn.Activation("relu"), nn.Activation("relu")),
+      ValueError, r"has no parameters, so it cannot be tied"),
+    C("tied_dense", "mlp", lambda n, X: L.tied_dense(n[0], 16), ValueError,
+      r"cannot tie a new Dense\(16\)"),
+    C("tied_dense", "custom", lambda n, X: L.tied_dense(n), TypeError, r"not Custom"),
+    # the distributed demo: checked before any process starts
+    C(("run_dist", "DistResult"), "mlp", lambda n, X: L.run_dist(0), ValueError,
+      r"workers=0 is out of range"),
+    C("run_dist", "mlp", lambda n, X: L.run_dist(2, timeout=-1), ValueError, r"timeout=-1"),
+    C("run_dist", "mlp", lambda n, X: L.run_dist(2, port=80), ValueError, r"port"),
+    # l10_params.testing: AssertionError for a false claim, TypeError/ValueError for misuse
+    C("testing.assert_tied", "mlp", lambda n, X: T.assert_tied(n[0], n[1]), AssertionError,
+      r"are not tied.*params=first.params"),
+    C("testing.assert_tied", "mlp", lambda n, X: T.assert_tied(n[0], 3), TypeError,
+      r"two Parameters or two layers"),
+    C("testing.assert_not_tied", "tied", lambda n, X: T.assert_not_tied(n[1], n[2]),
+      AssertionError, r"used in both places"),
+    C("testing.assert_initialized", "mlp", lambda n, X: T.assert_initialized(3), TypeError,
+      r"must be a gluon.Block"),
+    C("testing.assert_init_matches", "convbn", lambda n, X: T.assert_init_matches(n, "ones"),
+      AssertionError, r"do not look like One\(\)"),
+    C("testing.assert_params_equal", "mlp", lambda n, X: T.assert_params_equal(n, 5), TypeError,
+      r"not int as b"),
+    C("testing.assert_params_equal", "mlp", lambda n, X: T.assert_params_equal(
+        _nan_twin(n, X), n), AssertionError, r"1 of 5120 values differ, largest inf at \[0, 0\]"),
+    C("testing.assert_params_equal", "half", lambda n, X: T.assert_params_equal(
+        n, _other("mlp")()), AssertionError, r"shape \(4, 3\) in a, \(256, 20\) in b"),
+    C("testing.assert_selects", "mlp", lambda n, X: T.assert_selects(n, "weight", "dense0_weight"),
+      TypeError, r"expected_names must be a list"),
+    C("testing.assert_frozen", "mlp", lambda n, X: T.assert_frozen(n, "bias"), ValueError,
+      r"use '\.\*bias'"),
+    C("testing.assert_frozen", "convbn", lambda n, X: T.assert_frozen(n), AssertionError,
+      r"4 of 6 parameters are not frozen"),
+    C("testing.assert_param_at", "mlp", lambda n, X: T.assert_param_at(n, "9.weight", n[0].weight),
+      ValueError, r"no parameter at path '9.weight'"),
+    C("testing.assert_grad_is_sum", "mlp", lambda n, X: T.assert_grad_is_sum(n, X),
+      AssertionError, r"expected tied parameters, found none"),
+    C("testing.assert_grad_norms", "mlp", lambda n, X: T.assert_grad_norms(n, [1.0]), TypeError,
+      r"reported must be a dict"),
+]
+
+
+def _f32_twin():
+    net, _ = KINDS["half"]()
+    net.cast("float32")
+    return net
+
+
+def _deferred():
+    with L.fresh_names():
+        net = nn.Sequential()
+        net.add(nn.Dense(256), nn.Dense(10))
+    net.initialize()
+    return net
+
+
+def _id(case: Case) -> str:
+    api = case.api if isinstance(case.api, str) else case.api[0]
+    return f"{api}-{case.net}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_refused_with_a_clear_error_and_nothing_changed(case):
+    net, X = KINDS[case.net]()
+    before = checksum(net)
+    with pytest.raises(case.exc, match=case.match) as info:
+        case.call(net, X)
+    kind = type(info.value)
+    testing = any(a.startswith("testing.") for a in np.atleast_1d(case.api))
+    assert kind in ALLOWED + ((AssertionError,) if testing else ()), (
+        f"{kind.__module__}.{kind.__name__} is not a plain built-in error: {info.value}")
+    assert kind.__module__ == "builtins"
+    assert checksum(net) == before, "a refused call changed the net"
+
+
+EXEMPT = {  # public names with no wrong input of their own, and why
+    "Check": "a result object check_init builds", "Summary": "covered by summary's rows",
+    "num_gpus": "takes no argument", "try_all_gpus": "takes no argument",
+    "fresh_names": "takes no argument",
+}
+
+
+def test_every_public_name_has_a_case():
+    covered = {a for c in CASES for a in np.atleast_1d(c.api)}
+    missing = set(L.__all__) - covered - set(EXEMPT)
+    assert not missing, f"add catalogue rows for {sorted(missing)}"
+    missing = {f"testing.{n}" for n in T.__all__} - covered
+    assert not missing, f"add catalogue rows for {sorted(missing)}"
+    assert set(EXEMPT) <= set(L.__all__), "an exempt name left the API: drop it from EXEMPT"
+
+
+def test_catalogue_size_and_kinds():
+    assert len(CASES) + len(CLI_CASES) >= 80
+    assert {c.net for c in CASES} == set(KINDS)
+
+
+# the command line: status 2, one line on stderr, no traceback
+
+
+def _files(tmp_path):
+    empty = tmp_path / "empty.params"
+    empty.write_bytes(b"")
+    return {"DIR": str(tmp_path), "EMPTY": str(empty), "MISSING": str(tmp_path / "no.params")}
+
+
+CLI_CASES = [
+    (["tour", "--ctx", "tpu"], "context 'tpu' is not understood"),
+    (["tour", "--ctx", "cpu:-1"], "which is not a whole number"),
+    (["tour", "--ctx", "cpu:100000"], "asks for CPU device 100000"),
+    (["tour", "--step", "0"], "step must be a whole number from 1 to"),
+    (["tour", "--lang", "fr"], "invalid choice: 'fr'"),
+    (["summary"], "the following arguments are required: target"),
+    (["summary", "resnet18"], "is neither a file nor a model-zoo name"),
+    (["summary", "DIR"], "is a directory; give a file written by net.save_parameters"),
+    (["summary", "EMPTY"], "is not a file written by save_parameters"),
+    (["summary", "MISSING"], "cannot be read (No such file or directory)"),
+    (["dist", "--workers", "0"], "workers=0 is out of range"),
+    (["dist", "--timeout", "-1"], "timeout=-1.0 must be a positive number"),
+    (["dist", "--steps", "x"], "argument --steps: invalid int value: 'x'"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+]
+
+
+@pytest.mark.parametrize("argv, message", CLI_CASES, ids=[" ".join(a) for a, _ in CLI_CASES])
+def test_cli_wrong_arguments_exit_2_with_one_line(argv, message, capsys, tmp_path):
+    files = _files(tmp_path)
+    assert main([files.get(a, a) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
