@@ -13,21 +13,36 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 def fmt(value: Any) -> str:
     """One cell as text: floats with 4 significant digits, tuples joined, None as '-'."""
+    exact = _BY_TYPE.get(type(value))  # the common types without a chain of isinstance
+    if exact is not None:
+        return exact(value)
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        if value != value:  # NaN
-            return "nan"
-        if value == 0:
-            return "0"
-        return f"{value:.4g}"
+        return _fmt_float(value)
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, (tuple, list)):
-        return ", ".join(fmt(v) for v in value) if value else "-"
+        return _fmt_seq(value)
     return str(value)
+
+
+def _fmt_float(value: float) -> str:
+    if value != value:  # NaN
+        return "nan"
+    if value == 0:
+        return "0"
+    return f"{value:.4g}"
+
+
+def _fmt_seq(value) -> str:
+    return ", ".join(fmt(v) for v in value) if value else "-"
+
+
+_BY_TYPE = {str: str, int: "{:,}".format, float: _fmt_float, tuple: _fmt_seq, list: _fmt_seq,
+            bool: lambda v: "yes" if v else "no", type(None): lambda v: "-"}
 
 
 def _is_number(value: Any) -> bool:
@@ -82,14 +97,23 @@ class Table:
         return [dataclasses.asdict(r) for r in self.rows]
 
     def _cells(self) -> List[List[str]]:
-        return [[fmt(getattr(r, attr)) for attr, _ in self.columns] for r in self.rows]
+        return [list(row) for row in zip(*self._text_columns())] if self.columns else \
+            [[] for _ in self.rows]
+
+    def _text_columns(self) -> List[List[str]]:
+        """Every column's cells as text, column by column (one getattr per cell)."""
+        return [[fmt(v) for v in vals] for vals in self._values()]
+
+    def _values(self) -> List[List[Any]]:
+        return [[getattr(r, attr) for r in self.rows] for attr, _ in self.columns]
 
     def __str__(self) -> str:
         heads = [h for _, h in self.columns]
-        cells = self._cells()
-        widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(heads)]
-        numeric = [bool(self.rows) and all(_is_number(getattr(r, a)) or getattr(r, a) is None
-                                           for r in self.rows) for a, _ in self.columns]
+        values = self._values()
+        numeric = [self._is_numeric(vals) for vals in values]
+        columns = [[fmt(v) for v in vals] for vals in values]
+        widths = [max([len(h)] + [len(c) for c in col]) for h, col in zip(heads, columns)]
+        cells = list(zip(*columns))
 
         def line(vals):
             out = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(vals, widths, numeric)]
@@ -107,15 +131,45 @@ class Table:
     def __repr__(self) -> str:
         return str(self)
 
+    def _numeric(self) -> List[bool]:
+        """Per column: every value a number (or None), so it is right-aligned."""
+        return [self._is_numeric(vals) for vals in self._values()]
+
+    @staticmethod
+    def _is_numeric(vals: List[Any]) -> bool:
+        return bool(vals) and all(v is None or _is_number(v) for v in vals)
+
     def _repr_html_(self) -> str:
+        """An HTML table: text columns left-aligned, numbers right-aligned (Jupyter's own CSS
+        right-aligns every cell); short cells never wrap, long text wraps between words.
+
+        >>> from dataclasses import dataclass
+        >>> @dataclass(frozen=True)
+        ... class Row:
+        ...     name: str
+        ...     size: int
+        >>> row = Table([Row('dense0_bias', 256)])._repr_html_().splitlines()[2]
+        >>> for td in row.split('</td>')[:2]:
+        ...     print(td.replace('<tr>', ''))
+        <td style="text-align:left;white-space:nowrap">dense0_bias
+        <td style="text-align:right;white-space:nowrap">256
+        """
         esc = html.escape
+
+        def style(num: bool, text: str) -> str:
+            wrap = "white-space:nowrap" if len(text) <= 40 else "word-break:normal"
+            return f'style="text-align:{"right" if num else "left"};{wrap}"'
+
+        numeric = self._numeric()
         out = ['<table class="l10-params">']
         if self.title:
             out.append(f"<caption style='text-align:left'><b>{esc(self.title)}</b></caption>")
-        out.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for _, h in self.columns)
+        out.append("<thead><tr>" + "".join(f"<th {style(num, h)}>{esc(h)}</th>" for (_, h), num
+                                           in zip(self.columns, numeric))
                    + "</tr></thead><tbody>")
         for row in self._cells():
-            out.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
+            out.append("<tr>" + "".join(f"<td {style(num, c)}>{esc(c)}</td>"
+                                        for c, num in zip(row, numeric)) + "</tr>")
         out.append("</tbody></table>")
         out += [f"<p>{esc(f)}</p>" for f in self.footer]
         return "\n".join(out)

@@ -1,7 +1,9 @@
 """summary(): one row per unique Parameter, as text for the terminal and HTML for Jupyter."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional, Tuple
 
 import numpy as np
@@ -11,6 +13,8 @@ from ._table import Table
 from ._text import format_shape
 from ._validate import require_target
 from .selection import select as _select
+
+_CHUNK = 1 << 16  # values per float64 block: the float64 copy of one block stays in cache
 
 
 @dataclass(frozen=True)
@@ -34,12 +38,14 @@ class Row:
     min: Optional[float] = None
     max: Optional[float] = None
     zeros: Optional[float] = None
+    grad_norm: Optional[float] = None
+    grad_mean_abs: Optional[float] = None
 
 
 class Summary(Table):
     """The result of :func:`summary`: ``.rows``, ``.total``, ``.trainable``, ``str()``, HTML."""
 
-    def __init__(self, rows, *, title, stats):
+    def __init__(self, rows, *, title, stats, grads=False):
         self.total = sum(r.size or 0 for r in rows)
         self.trainable = sum(r.size or 0 for r in rows if r.grad_req != "null")
         unknown = [r.name for r in rows if r.size is None]
@@ -54,6 +60,8 @@ class Summary(Table):
             cols.append(("tied_to", "tied to"))
         if stats:
             cols += [(k, k) for k in ("mean", "std", "min", "max", "zeros")]
+        if grads:
+            cols += [("grad_norm", "|grad|"), ("grad_mean_abs", "mean |grad|")]
         footer = [f"Total: {self.total:,} values in {len(rows)} parameters"
                   + (" (a tied parameter counted once)" if any(r.tied_to for r in rows) else "")
                   + f"; trainable: {self.trainable:,}"]
@@ -61,27 +69,68 @@ class Summary(Table):
             footer.append(f"Not counted: {len(unknown)} parameter(s) of unknown size "
                           f"({', '.join(unknown[:3])}{', ...' if len(unknown) > 3 else ''}); "
                           "their input size is inferred at the first forward pass")
+        if grads and any(r.grad_norm is None for r in rows):
+            footer.append("|grad| '-': no gradient to show (grad_req 'null', no values yet, or "
+                          "no backward has written it since it was attached or used by a step)")
         super().__init__(rows, title=title, columns=cols, footer=footer)
 
 
+def _blocks(flat: np.ndarray):
+    """``flat`` in float64 blocks of ``_CHUNK`` values (no float64 copy of the whole array)."""
+    for i in range(0, flat.size, _CHUNK):
+        yield flat[i:i + _CHUNK].astype(np.float64)
+
+
 def _stats(p) -> dict:
+    """mean, std, min, max, fraction of zeros: one float64-accumulated pass over blocks
+    (shifted by the first value, so a constant array has std 0 exactly), then min, max
+    and the zero count in the array's own dtype."""
     if _gluon.state(p) != _gluon.INITIALIZED:
         return {}
-    a = _gluon.first_copy(p).astype(np.float64)
-    if a.size == 0:
+    a = _gluon.first_copy(p).reshape(-1)
+    n = a.size
+    if n == 0:
         return {}
-    return dict(mean=float(a.mean()), std=float(a.std()), min=float(a.min()),
-                max=float(a.max()), zeros=float(np.mean(a == 0)))
+    shift, s, ss = float(a[0]), 0.0, 0.0
+    for b in _blocks(a):  # NumPy ufuncs only: BLAS threads would fight MXNet's for the cores
+        b -= shift
+        s += float(b.sum())
+        ss += float(np.square(b, out=b).sum())
+    m = s / n
+    return dict(mean=shift + m, std=math.sqrt(max(ss / n - m * m, 0.0)), min=float(a.min()),
+                max=float(a.max()), zeros=(n - int(np.count_nonzero(a))) / n)
 
 
-def summary(net, select: Optional[str] = None, *, stats: bool = False) -> Summary:
+def _grad_stats(p) -> dict:
+    """The L2 norm and mean absolute value of the first context's gradient (float64
+    accumulation); nothing when there is no gradient to show (see ``_gluon.first_grad``)."""
+    g = _gluon.first_grad(p)
+    if g is None or g.size == 0:
+        return {}
+    ss, sa = 0.0, 0.0
+    for b in _blocks(g.reshape(-1)):
+        sa += float(np.abs(b, out=b).sum())
+        ss += float(np.square(b, out=b).sum())
+    return dict(grad_norm=math.sqrt(ss), grad_mean_abs=sa / g.size)
+
+
+@lru_cache(maxsize=None)
+def _dtype_name(dtype) -> str:
+    return np.dtype(dtype).name
+
+
+def summary(net, select: Optional[str] = None, *, stats: bool = False,
+            grads: bool = False) -> Summary:
     """Tabulate the parameters of ``net`` (a Block, ParameterDict or Parameter).
 
     One row per unique Parameter: tied parameters appear once, with every path that
     uses them. Unknown dimensions show as ``?``; ``state`` is ``initialized``,
     ``deferred`` (waiting for the first forward) or ``uninitialized``. ``select`` is a
     Gluon pattern (as :func:`select`); ``stats=True`` adds mean, std, min, max and the
-    fraction of zeros (read from the first context's copy).
+    fraction of zeros (read from the first context's copy). ``grads=True`` adds the
+    gradient's L2 norm ``|grad|`` and its mean absolute value (first context), ``-`` where
+    there is none: grad_req ``'null'``, no values yet, or no backward has written it (the
+    zeros Gluon attaches before any backward show as ``-``; zeros a backward wrote show as 0).
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -99,23 +148,35 @@ def summary(net, select: Optional[str] = None, *, stats: bool = False) -> Summar
     ('(256, 20)', 7946)
     >>> round(summary(net, '.*bias', stats=True).rows[0].zeros, 2)
     1.0
+    >>> summary(net, grads=True).rows[0].grad_norm is None  # no backward yet
+    True
+    >>> from mxnet import autograd
+    >>> with autograd.record():
+    ...     net(X).sum().backward()
+    >>> summary(net, grads=True).rows[1].grad_mean_abs > 0
+    True
     """
     require_target(net)
     groups = _gluon.unique_params(net)
     if select is not None:
         chosen = {id(p) for p in _select(net, select).values()}
         groups = {k: v for k, v in groups.items() if k in chosen}
-    rows = []
+    rows, ctx_names = [], {}
     for p, paths in groups.values():
-        size = int(np.prod(p.shape)) if _gluon.known_shape(p) else None
+        shape = p.shape
+        known = shape is not None and all(d > 0 for d in shape)
+        ctxs = []
+        for c in _gluon.contexts(p):
+            if c not in ctx_names:
+                ctx_names[c] = str(c)
+            ctxs.append(ctx_names[c])
+        extra = _stats(p) if stats else {}
+        if grads:
+            extra.update(_grad_stats(p))
         rows.append(Row(
-            name=p.name, path=paths[0], paths=tuple(paths), shape=format_shape(p.shape),
-            dtype=np.dtype(p.dtype).name, size=size, state=_gluon.state(p),
-            grad_req=p.grad_req, lr_mult=float(p.lr_mult), wd_mult=float(p.wd_mult),
-            contexts=tuple(str(c) for c in _gluon.contexts(p)),
-            tied_to=tuple(paths[1:]) if len(paths) > 1 else (),
-            **(_stats(p) if stats else {}),
-        ))
+            p.name, paths[0], tuple(paths), format_shape(shape), _dtype_name(p.dtype),
+            math.prod(shape) if known else None, _gluon.state(p), p.grad_req,
+            float(p.lr_mult), float(p.wd_mult), tuple(ctxs), tuple(paths[1:]), **extra))
     kind = type(net).__name__
     title = f"{kind}: {len(rows)} parameters" + (f" matching {select!r}" if select else "")
-    return Summary(rows, title=title, stats=stats)
+    return Summary(rows, title=title, stats=stats, grads=grads)

@@ -67,7 +67,10 @@ def test_html_and_dicts(mlp):
     net, _ = mlp
     s = summary(net)
     html = s._repr_html_()
-    assert html.count("<tr>") == 1 + 4 and "<td>(256, 20)</td>" in html
+    assert html.count("<tr>") == 1 + 4
+    # text left-aligned, numbers right-aligned (Jupyter right-aligns every cell by default)
+    assert '<td style="text-align:left;white-space:nowrap">(256, 20)</td>' in html
+    assert '<td style="text-align:right;white-space:nowrap">5,120</td>' in html
     d = s.to_dicts()[0]
     assert d["name"] == "dense0_weight" and d["size"] == 5120 and d["contexts"] == ("cpu(0)",)
 
@@ -100,3 +103,98 @@ def test_bad_select(mlp):
     net, _ = mlp
     with pytest.raises(ValueError, match="use '.\\*weight'"):
         summary(net, "weight")
+
+
+@pytest.fixture(params=["nd", "np"])
+def array_mode(request):
+    """Each test twice: legacy nd arrays, then NumPy mode (npx.set_np()), always reset."""
+    from mxnet import npx
+
+    if request.param == "np":
+        npx.set_np()
+    try:
+        yield request.param
+    finally:
+        npx.reset_np()
+
+
+def _backward(net, X):
+    from mxnet import autograd
+
+    with autograd.record():
+        out = net(X).sum()
+    out.backward()
+
+
+def test_grads_before_backward_are_dashes(array_mode):
+    from l10_params import lecture_mlp
+
+    net, X = lecture_mlp(ctx="cpu", seed=0)
+    s = summary(net, grads=True)
+    assert [(r.grad_norm, r.grad_mean_abs) for r in s.rows] == [(None, None)] * 4
+    text = str(s)
+    assert "|grad|" in text and "mean |grad|" in text
+    assert text.splitlines()[3].split()[-2:] == ["-", "-"]
+    assert "no backward has written it" in text
+    assert "|grad|" not in str(summary(net))  # only with grads=True
+    net(X)  # the net still runs afterwards
+
+
+def test_grads_after_backward_match_numpy(array_mode):
+    from l10_params import lecture_mlp
+
+    net, X = lecture_mlp(ctx="cpu", seed=0)
+    _backward(net, X)
+    s = summary(net, grads=True)
+    for row, p in zip(s.rows, net.collect_params().values()):
+        g = p.grad().asnumpy().astype(np.float64)
+        assert row.grad_norm == pytest.approx(np.linalg.norm(g), rel=1e-6)
+        assert row.grad_mean_abs == pytest.approx(np.abs(g).mean(), rel=1e-6)
+    assert s.rows[0].grad_norm > 0
+    assert "no backward" not in str(s)
+
+
+def test_grads_null_req_and_written_zeros(array_mode):
+    from l10_params import freeze, lecture_mlp
+
+    net, X = lecture_mlp(ctx="cpu", seed=0)
+    freeze(net, ".*bias")
+    net[1].weight.set_data(net[1].weight.data() * 0)  # zero weights: zero gradient below
+    _backward(net, X)
+    rows = summary(net, grads=True).rows
+    assert rows[1].grad_norm is None and rows[3].grad_norm is None  # grad_req 'null'
+    assert rows[0].grad_norm == 0.0  # a backward wrote zeros: shown as 0, not '-'
+    assert rows[2].grad_norm > 0
+
+
+def test_grads_after_trainer_step_keep_numbers(array_mode):
+    from mxnet import gluon
+
+    from l10_params import lecture_mlp
+
+    net, X = lecture_mlp(ctx="cpu", seed=0)
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    _backward(net, X)
+    trainer.step(2)
+    assert summary(net, grads=True).rows[2].grad_norm > 0  # the gradient the step used
+
+
+def test_grads_uninitialized_and_deferred(raw_net):
+    assert [r.grad_norm for r in summary(raw_net, grads=True).rows] == [None] * 4
+    raw_net.initialize()
+    assert [r.grad_norm for r in summary(raw_net, grads=True, stats=True).rows] == [None] * 4
+
+
+def test_stats_of_a_constant_and_of_integers():
+    from mxnet import gluon, init
+
+    p = gluon.Parameter("gamma", shape=(70000,), init=init.Constant(1.0))
+    p.initialize()
+    row = summary(p, stats=True).rows[0]
+    assert (row.mean, row.std, row.min, row.max, row.zeros) == (1.0, 0.0, 1.0, 1.0, 0.0)
+    q = gluon.Parameter("counts", shape=(3,), dtype="int32", init=init.Constant(2))
+    q.initialize()
+    q.set_data(mx.nd.array([0, 2, 7], dtype="int32"))
+    r = summary(q, stats=True).rows[0]
+    assert (r.mean, r.min, r.max, r.zeros) == (3.0, 0.0, 7.0, pytest.approx(1 / 3))
+    assert r.std == pytest.approx(np.std([0, 2, 7]))
