@@ -11,7 +11,7 @@ from typing import Iterator
 
 import mxnet as mx
 import numpy as np
-from mxnet import autograd, gluon, nd, npx
+from mxnet import autograd, nd, npx
 
 
 def numpy_mode() -> bool:
@@ -63,13 +63,6 @@ def uniform(low, high, shape, ctx=None):
     lecture's numbers from seed 0, in either mode), as an array of the interface in force."""
     with autograd.pause():
         return as_current(nd.random.uniform(low=low, high=high, shape=shape, ctx=ctx or mx.cpu()))
-
-
-def zero_grad(p: gluon.Parameter) -> None:
-    """Zero ``p``'s gradients in place (Gluon 1.9.1's ``zero_grad`` uses a legacy operator
-    that refuses ``mx.np`` arrays)."""
-    for g in (p.list_grad() if p.grad_req != "null" and p._data is not None else []):
-        g[:] = 0
 
 
 @contextlib.contextmanager

@@ -1,40 +1,12 @@
-"""The one place that touches MXNet Gluon internals, and the one bridge between array kinds.
-
-Everything else in the package asks this module for structural paths, parameter states,
-object identities and array conversions, so that a change in Gluon's private attributes is
-mended here once. It reads internals and never writes them. Names read:
-``Block._collect_params_with_prefix``, ``Block._children``, ``HybridBlock._cached_op`` and
-``_cached_graph``, ``Parameter._data``, ``Parameter._deferred_init``, MXNet's initializer
-registry. (``_initplan.py`` is the other side of the boundary: it replays Gluon's choice of
-initializer and reads ``Initializer._kwargs``.)
-
-Arrays: with ``npx.set_np()`` on, parameters hold ``mx.np.ndarray`` and legacy ``nd``
-operators refuse them (and the reverse). ``to_numpy`` reads either kind; ``new_array``,
-``as_current`` and ``uniform`` make arrays of the interface in force; nothing else in the
-package checks the mode. Those bridge functions live in ``_arrays.py`` and are re-exported
-here: import them from ``_gluon``.
-"""
+"""Parameters as Gluon keeps them: paths, states, contexts and values (read, never written)."""
 from __future__ import annotations
 
-import copy
 from collections import OrderedDict
 from typing import Iterator, List, Tuple
 
 import mxnet as mx
 import numpy as np
 from mxnet import gluon
-
-from ._arrays import (  # noqa: F401 - the array bridge, re-exported: import it from here
-    as_current,
-    is_mx_array,
-    legacy_mode,
-    new_array,
-    numpy_mode,
-    to_numpy,
-    uniform,
-    zero_grad,
-    zeros,
-)
 
 INITIALIZED, DEFERRED, UNINITIALIZED = "initialized", "deferred", "uninitialized"
 
@@ -216,64 +188,8 @@ def initializer_names() -> List[str]:
     return sorted(registry._REGISTRY[initializer.Initializer])
 
 
-def blocks(net: gluon.Block) -> "List[Tuple[str, gluon.Block]]":
-    """Every block of ``net`` with its structural path (``''`` for ``net``), each object once."""
-    out, seen, stack = [], set(), [("", net)]
-    while stack:
-        path, b = stack.pop(0)
-        if id(b) in seen:
-            continue
-        seen.add(id(b))
-        out.append((path, b))
-        stack.extend((f"{path}.{k}" if path else k, c) for k, c in b._children.items())
-    return out
-
-
-def block_paths(net: gluon.Block, prefix: str = "",
-                active=None) -> Iterator[Tuple[str, gluon.Block]]:
-    """Every (structural path, block) of ``net``; a block reached by two paths comes twice."""
-    active = set() if active is None else active
-    if id(net) in active:  # a block that contains itself: stop instead of recursing forever
-        return
-    active.add(id(net))
-    yield prefix, net
-    for key, child in net._children.items():
-        yield from block_paths(child, f"{prefix}.{key}" if prefix else key, active)
-    active.discard(id(net))
-
-
-def own_params(block: gluon.Block) -> "OrderedDict[str, gluon.Parameter]":
-    """The parameters a block registered itself (attribute name -> Parameter), not children's."""
-    return OrderedDict(block._reg_params.items())
-
-
-def private_copy(net: gluon.Block) -> gluon.Block:
-    """A deep copy of ``net`` that shares nothing with it (values and ties kept inside; zero
-    gradients, attached again with the public ``grad_req`` setter).
-
-    A hybridized block's cached graph and a Trainer hold C handles that cannot be copied:
-    the copy gets none (no Trainer; imperative mode again with the public
-    ``hybridize(active=False)``).
-    """
-    memo = {}
-    for _, b in blocks(net):
-        for attr in ("_cached_op", "_cached_graph"):
-            value = getattr(b, attr, None)
-            if value is not None:
-                memo[id(value)] = None if attr == "_cached_op" else ()
-    for p in iter_params(net):  # a Trainer (its KVStore holds C handles) stays with net
-        if getattr(p, "_trainer", None) is not None:
-            memo[id(p._trainer)] = None
-    twin = copy.deepcopy(net, memo)
-    for p in iter_params(twin):  # copied arrays are not autograd variables: mark them again
-        req = p.grad_req
-        if req != "null" and state(p) == INITIALIZED:
-            p.grad_req = "null"  # the public setter detaches, then attaches fresh gradients
-            p.grad_req = req
-    if isinstance(twin, gluon.HybridBlock):
-        twin.hybridize(active=False)
-    else:
-        for _, b in blocks(twin):
-            if isinstance(b, gluon.HybridBlock):
-                b.hybridize(active=False)
-    return twin
+def zero_grad(p: gluon.Parameter) -> None:
+    """Zero ``p``'s gradients in place (Gluon 1.9.1's ``zero_grad`` uses a legacy operator
+    that refuses ``mx.np`` arrays)."""
+    for g in (p.list_grad() if p.grad_req != "null" and p._data is not None else []):
+        g[:] = 0

@@ -1,0 +1,73 @@
+"""Blocks as Gluon keeps them: children, own parameters, and a private copy of a net."""
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+from typing import Iterator, List, Tuple
+
+from mxnet import gluon
+
+from .params import INITIALIZED, iter_params, state
+
+
+def blocks(net: gluon.Block) -> "List[Tuple[str, gluon.Block]]":
+    """Every block of ``net`` with its structural path (``''`` for ``net``), each object once."""
+    out, seen, stack = [], set(), [("", net)]
+    while stack:
+        path, b = stack.pop(0)
+        if id(b) in seen:
+            continue
+        seen.add(id(b))
+        out.append((path, b))
+        stack.extend((f"{path}.{k}" if path else k, c) for k, c in b._children.items())
+    return out
+
+
+def block_paths(net: gluon.Block, prefix: str = "",
+                active=None) -> Iterator[Tuple[str, gluon.Block]]:
+    """Every (structural path, block) of ``net``; a block reached by two paths comes twice."""
+    active = set() if active is None else active
+    if id(net) in active:  # a block that contains itself: stop instead of recursing forever
+        return
+    active.add(id(net))
+    yield prefix, net
+    for key, child in net._children.items():
+        yield from block_paths(child, f"{prefix}.{key}" if prefix else key, active)
+    active.discard(id(net))
+
+
+def own_params(block: gluon.Block) -> "OrderedDict[str, gluon.Parameter]":
+    """The parameters a block registered itself (attribute name -> Parameter), not children's."""
+    return OrderedDict(block._reg_params.items())
+
+
+def private_copy(net: gluon.Block) -> gluon.Block:
+    """A deep copy of ``net`` that shares nothing with it (values and ties kept inside; zero
+    gradients, attached again with the public ``grad_req`` setter).
+
+    A hybridized block's cached graph and a Trainer hold C handles that cannot be copied:
+    the copy gets none (no Trainer; imperative mode again with the public
+    ``hybridize(active=False)``).
+    """
+    memo = {}
+    for _, b in blocks(net):
+        for attr in ("_cached_op", "_cached_graph"):
+            value = getattr(b, attr, None)
+            if value is not None:
+                memo[id(value)] = None if attr == "_cached_op" else ()
+    for p in iter_params(net):  # a Trainer (its KVStore holds C handles) stays with net
+        if getattr(p, "_trainer", None) is not None:
+            memo[id(p._trainer)] = None
+    twin = copy.deepcopy(net, memo)
+    for p in iter_params(twin):  # copied arrays are not autograd variables: mark them again
+        req = p.grad_req
+        if req != "null" and state(p) == INITIALIZED:
+            p.grad_req = "null"  # the public setter detaches, then attaches fresh gradients
+            p.grad_req = req
+    if isinstance(twin, gluon.HybridBlock):
+        twin.hybridize(active=False)
+    else:
+        for _, b in blocks(twin):
+            if isinstance(b, gluon.HybridBlock):
+                b.hybridize(active=False)
+    return twin
