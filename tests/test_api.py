@@ -1,12 +1,110 @@
-"""The public contract: __all__ is sorted, complete and importable; DESIGN.md's names exist."""
+"""The public contract: __all__ is sorted, complete and importable; every name and signature
+is pinned, so that a rename or a changed parameter shows up here as a reviewed diff."""
 import inspect
 
+import pytest
+
 import l10_params
+import l10_params.testing
 
 DESIGN_NAMES = {  # the public API of DESIGN.md that notebooks and homework are written against
     "try_gpu", "try_all_gpus", "resolve_ctx", "fresh_names", "lecture_mlp", "lecture_tied_mlp",
-    "MyInit", "summary", "select", "freeze", "unfreeze", "set_attr",
+    "MyInit", "summary", "Summary", "select", "freeze", "unfreeze", "set_attr", "reinitialize",
+    "initialize_by_pattern", "explain_init", "check_init", "Check", "set_value", "copy_params",
+    "snapshot", "Snapshot", "diff", "tied_groups", "is_tied", "tied_gradients", "hist",
 }
+DESIGN_TESTING = {"assert_tied", "assert_not_tied", "assert_initialized", "assert_init_matches",
+                  "assert_params_equal", "assert_selects", "assert_frozen"}
+
+# Every public name and its signature (parameter names, kinds and defaults).
+SIGNATURES = {
+    "Check": "(name, initializer, passed, measured=<factory>, expected=<factory>, detail='')",
+    "DistResult": "(rows, *, workers, servers, steps, port, seconds)",
+    "MyInit": "(verbose=True, **kwargs)",
+    "Snapshot": "(net)",
+    "Summary": "(rows, *, title, stats, grads=False)",
+    "check_forward_ctx": "(net, X)",
+    "check_init": "(param, init)",
+    "copy_params": "(src, dst, *, select=None, mapping=None)",
+    "diff": "(before, after)",
+    "explain_init": "(net, init=None)",
+    "freeze": "(net, pattern=None, *, exclude=None, by='name')",
+    "fresh_names": "()",
+    "hist": "(net, select=None, *, ax=None, bins=50)",
+    "initialize_by_pattern": "(net, rules, *, default=None, ctx=None)",
+    "is_tied": "(a, b)",
+    "lecture_mlp": "(ctx=None, *, seed=None)",
+    "lecture_tied_mlp": "(ctx=None, *, seed=None)",
+    "num_gpus": "()",
+    "param_at": "(net, path)",
+    "reinitialize": "(target, init=None, *, select=None, exclude=None, ctx=None, override=False)",
+    "replicas": "(target)",
+    "reset_ctx": "(net, ctx=None)",
+    "resolve_ctx": "(spec=None)",
+    "run_dist": "(workers=2, *, servers=1, steps=2, port=None, timeout=60.0)",
+    "select": "(net, pattern=None, *, exclude=None, by='name')",
+    "set_attr": "(net, pattern=None, **attrs)",
+    "set_value": "(param, value)",
+    "snapshot": "(net)",
+    "summary": "(net, select=None, *, stats=False, grads=False)",
+    "tied_dense": "(shared, units=None, **kwargs)",
+    "tied_gradients": "(net, X)",
+    "tied_groups": "(net, X=None)",
+    "try_all_gpus": "()",
+    "try_gpu": "(i=0)",
+    "unfreeze": "(net, pattern=None, *, exclude=None, by='name')",
+}
+TESTING_SIGNATURES = {
+    "assert_tied": "(a, b)",
+    "assert_not_tied": "(a, b)",
+    "assert_initialized": "(net_or_param)",
+    "assert_init_matches": "(param_or_net, init, *, select=None)",
+    "assert_params_equal": "(a, b, *, rtol=1e-06, atol=0.0, select=None)",
+    "assert_selects": "(net, pattern, expected_names)",
+    "assert_frozen": "(net, pattern=None, *, frozen=True)",
+    "assert_param_at": "(net, path, param)",
+    "assert_grad_is_sum": "(net, X, grads=None, *, rtol=0.0001, atol=1e-06)",
+    "assert_grad_norms": "(net, reported, *, rtol=0.0001, atol=1e-06)",
+}
+
+
+def render(obj) -> str:
+    """``(net, select=None, *, stats=False)``: names, kinds and defaults, no annotations."""
+    parts, star = [], False
+    for p in inspect.signature(obj).parameters.values():
+        if p.kind is p.VAR_POSITIONAL:
+            parts.append("*" + p.name)
+            star = True
+            continue
+        if p.kind is p.VAR_KEYWORD:
+            parts.append("**" + p.name)
+            continue
+        if p.kind is p.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        parts.append(p.name + ("" if p.default is p.empty else "=" + repr(p.default)))
+    return "(" + ", ".join(parts) + ")"
+
+
+def test_every_name_is_pinned():
+    assert sorted(l10_params.__all__) == sorted(SIGNATURES), "pin new names in SIGNATURES"
+    assert sorted(l10_params.testing.__all__) == sorted(TESTING_SIGNATURES)
+
+
+@pytest.mark.parametrize("name", sorted(SIGNATURES))
+def test_signature_is_pinned(name):
+    assert render(getattr(l10_params, name)) == SIGNATURES[name]
+
+
+@pytest.mark.parametrize("name", sorted(TESTING_SIGNATURES))
+def test_testing_signature_is_pinned(name):
+    assert render(getattr(l10_params.testing, name)) == TESTING_SIGNATURES[name]
+
+
+def test_the_pin_can_fail():
+    def changed(net, select=None, stats=False):  # stats no longer keyword-only
+        """A changed summary."""
+    assert render(changed) != SIGNATURES["summary"]
 
 
 def test_all_is_sorted_and_unique():
@@ -27,6 +125,7 @@ def test_every_public_function_is_exported():
 
 def test_design_names_present():
     assert DESIGN_NAMES <= set(l10_params.__all__)
+    assert DESIGN_TESTING <= set(l10_params.testing.__all__)
 
 
 def test_version():

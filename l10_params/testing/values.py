@@ -48,7 +48,7 @@ shape (4, ?); run one forward pass, e.g. net(X), so Gluon learns the input size
                              + "\n".join(lines))
 
 
-def assert_init_matches(param_or_net, init, select: Optional[str] = None) -> None:
+def assert_init_matches(param_or_net, init, *, select: Optional[str] = None) -> None:
     """Every selected parameter's values look like ``init``'s, judged by :func:`check_init`.
 
     >>> from l10_params import lecture_mlp
