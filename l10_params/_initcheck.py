@@ -23,7 +23,7 @@ import numpy as np
 from mxnet import autograd, gluon
 from mxnet import initializer as mxinit
 
-from . import _gluon, _ks
+from . import _gluon, _ks, _values
 from ._initplan import as_initializer, describe
 from ._text import format_shape
 from ._validate import require_values
@@ -225,7 +225,7 @@ def check_init(param, init) -> Check:
     else:
         fresh = _scratch_draw(param, init).astype(np.float64).ravel()
         ok, m, e, text = _two_sample(w, fresh)
-    diff = max((float(np.abs(c - copies[0]).max()) for c in copies[1:] if c.size), default=0.0)
+    diff = _values.spread(copies)  # NaN against NaN is no difference
     if diff:
         ok, text = False, text + f"; but the copies on {param.list_ctx()} differ (max {_g(diff)})"
     m["contexts"] = len(copies)

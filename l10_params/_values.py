@@ -67,3 +67,14 @@ def differ_mask(a, b, *, rtol: float = 0.0, atol: float = 0.0) -> np.ndarray:
         tol = atol + rtol * np.abs(y)
     odd = ~(np.isfinite(x) & np.isfinite(y))  # inf against anything but the same inf
     return ~same_mask(x, y) & (odd | (d > tol))
+
+
+def spread(copies) -> float:
+    """The largest change of any context's copy from the first one (0.0 for one copy): how
+    far a parameter's replicas disagree (``replicas``, ``check_init``, ``reset_ctx``).
+
+    >>> spread([np.array([1.0, np.nan]), np.array([1.0, np.nan]), np.array([1.5, np.nan])])
+    0.5
+    """
+    copies = list(copies)
+    return max((max_change(c, copies[0]) for c in copies[1:]), default=0.0)
