@@ -105,19 +105,6 @@ def test_bad_select(mlp):
         summary(net, "weight")
 
 
-@pytest.fixture(params=["nd", "np"])
-def array_mode(request):
-    """Each test twice: legacy nd arrays, then NumPy mode (npx.set_np()), always reset."""
-    from mxnet import npx
-
-    if request.param == "np":
-        npx.set_np()
-    try:
-        yield request.param
-    finally:
-        npx.reset_np()
-
-
 def _backward(net, X):
     from mxnet import autograd
 
@@ -126,7 +113,7 @@ def _backward(net, X):
     out.backward()
 
 
-def test_grads_before_backward_are_dashes(array_mode):
+def test_grads_before_backward_are_dashes(mode):
     from l10_params import lecture_mlp
 
     net, X = lecture_mlp(ctx="cpu", seed=0)
@@ -140,7 +127,7 @@ def test_grads_before_backward_are_dashes(array_mode):
     net(X)  # the net still runs afterwards
 
 
-def test_grads_after_backward_match_numpy(array_mode):
+def test_grads_after_backward_match_numpy(mode):
     from l10_params import lecture_mlp
 
     net, X = lecture_mlp(ctx="cpu", seed=0)
@@ -154,7 +141,7 @@ def test_grads_after_backward_match_numpy(array_mode):
     assert "no backward" not in str(s)
 
 
-def test_grads_null_req_and_written_zeros(array_mode):
+def test_grads_null_req_and_written_zeros(mode):
     from l10_params import freeze, lecture_mlp
 
     net, X = lecture_mlp(ctx="cpu", seed=0)
@@ -167,7 +154,7 @@ def test_grads_null_req_and_written_zeros(array_mode):
     assert rows[2].grad_norm > 0
 
 
-def test_grads_after_trainer_step_keep_numbers(array_mode):
+def test_grads_after_trainer_step_keep_numbers(mode):
     from mxnet import gluon
 
     from l10_params import lecture_mlp
