@@ -2,14 +2,16 @@
 
 Every line is a ratio of two timings taken side by side in this run: the compared calls are
 interleaved (round after round, the order alternating), each call waits for MXNet's
-asynchronous engine (``mx.nd.waitall()``), and the median of the rounds is used, so a busy
-machine slows both sides alike. The table (target beside each ratio, ``MISS`` where one is
+asynchronous engine (``mx.nd.waitall()``), the garbage of earlier calls is collected before
+each call (outside the timing), and the median of the rounds is used, so a busy machine slows
+both sides alike. The table (target beside each ratio, ``MISS`` where one is
 missed) is printed and written to ``benchmarks/RESULTS.md`` with the machine's description.
 ``STRICT=1`` makes a miss exit non-zero. Timings never run in ``make test``.
 """
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import pathlib
@@ -34,6 +36,11 @@ Row = Tuple[str, str, float, str, bool]  # case, "a / b", ratio, target text, me
 
 
 def timed(fn: Callable[[], object]) -> float:
+    """Seconds of one call, MXNet's engine waited for. The garbage of earlier calls is
+    collected first (outside the timing): each call pays for the cyclic collections its own
+    allocations trigger, not for its predecessors' (with several 4,000-layer nets alive, a
+    full collection that happens to land in one call costs tens of milliseconds)."""
+    gc.collect()
     t = time.perf_counter()
     fn()
     mx.nd.waitall()
@@ -85,7 +92,7 @@ def model_zoo() -> List[Row]:
                         "str(summary(net))", "net.summary(X)", t, 0.25))
     t = medians({"summary(stats=True)": lambda: lp.summary(net, stats=True),
                  "asnumpy() of all": lambda: [p.data().asnumpy()
-                                              for p in net.collect_params().values()]}, 7)
+                                              for p in net.collect_params().values()]}, 11)
     rows.append(at_most("resnet50_v1 stats vs copy-to-NumPy floor", "summary(stats=True)",
                         "asnumpy() of all", t, 2.5))
     t = medians({"select('.*weight')": lambda: lp.select(net, ".*weight"),
@@ -121,7 +128,7 @@ def scaling() -> List[Row]:
     rows = []
     for op, fn in ops.items():
         t = medians({f"{n:,} layers": (lambda fn=fn, args=args: fn(*args))
-                     for n, args in sizes.items()}, 5)
+                     for n, args in sizes.items()}, 15)
         big = t["4,000 layers"]
         row = at_most(f"{op}: 4,000 vs 1,000 layers", "4,000 layers", "1,000 layers", t, 4.5)
         rows.append(row[:3] + (row[3] + ", 4,000 < 1 s", row[4] and big < 1.0))
@@ -175,10 +182,14 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return (f"{cpu}, {os.cpu_count()} cores (load average {load} at the start); "
+    return (f"{cpu}, {os.cpu_count()} cores (load average {_load()} at the start); "
             f"Python {platform.python_version()}, MXNet {mx.__version__}, "
             f"NumPy {np.__version__}, {platform.system()} {platform.release()}")
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages (a busy machine widens every ratio's noise)."""
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
 
 
 def table(rows: List[Row]) -> str:
@@ -201,13 +212,14 @@ def main() -> int:
     missed = [r[0] for r in rows if not r[4]]
     verdict = (f"{len(rows) - len(missed)} of {len(rows)} targets met"
                + (f"; missed: {', '.join(missed)}" if missed else ""))
-    took = f"bench time: {time.perf_counter() - started:.0f} s"
+    took = (f"bench time: {time.perf_counter() - started:.0f} s; load average at the end "
+            f"{_load()}")
     print(f"{desc}\n\n{text}\n\n{verdict}\n{took}")
     RESULTS.write_text(
         "# `make bench` results\n\n"
         "Written by `benchmarks/run.py` (`make bench`). Each ratio compares two timings taken\n"
         "side by side in one run (interleaved rounds, medians, `mx.nd.waitall()` in each "
-        "call).\n\n"
+        "call, `gc.collect()` before each call, outside the timing).\n\n"
         f"Machine: {desc}\n\nDate: {time.strftime('%Y-%m-%d %H:%M %Z')}\n\n"
         f"```\n{text}\n```\n\n{verdict}; {took}.\n", encoding="utf-8")
     strict = os.environ.get("STRICT") == "1"

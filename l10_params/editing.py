@@ -153,11 +153,14 @@ def copy_params(src, dst, *, select: Optional[str] = None,
     >>> bool((a(X) == b(X)).min())
     True
     """
+    paths = {}
     for obj, side in ((src, "src"), (dst, "dst")):
         require_target(obj, side)
-        require_params(obj, side)  # an empty net copies nothing: refused, not [] (issue 9)
+        paths[side] = _gluon.param_paths(obj)
+        if not paths[side]:
+            require_params(obj, side)  # an empty net copies nothing: refused, not [] (issue 9)
     refuse_recording("copy_params")
-    sp, dp = _gluon.param_paths(src), _gluon.param_paths(dst)
+    sp, dp = paths["src"], paths["dst"]
     if isinstance(src, gluon.Parameter) and isinstance(dst, gluon.Parameter) and not mapping:
         mapping = {src.name: dst.name}
     if mapping is not None:
@@ -171,31 +174,30 @@ def copy_params(src, dst, *, select: Optional[str] = None,
         pairs = [(s, d) for s, d in pairs if s in sp and id(sp[s]) in chosen]
     problems = []
     extra = [d for d in dp if d not in sp] if mapping is None and select is None else []
-    writes: Dict[int, Tuple[gluon.Parameter, object, str]] = {}
+    writes: Dict[int, Tuple[gluon.Parameter, gluon.Parameter, str]] = {}
     for s, d in pairs:
         if d not in dp:
             problems.append(f"{s}: in src but not in dst")
             continue
         a, b = sp[s], dp[d]
-        sb = _gluon.state(b)
         label = s if s == d else f"{s} -> {d}"
         require_values(a, f"src {s}")  # no values yet: the one RuntimeError (issue 9)
         require_initialized(b, f"dst {d}")
-        known = sb == _gluon.INITIALIZED
-        if len(a.shape) != len(b.shape) or any(
-                n != k and (known or n > 0) for n, k in zip(b.shape, a.shape)):
-            problems.append(f"{label}: shape {_fs(a.shape)} in src, {_fs(b.shape)} in dst")
+        known = _gluon.state(b) == _gluon.INITIALIZED
+        sa, sb = a.shape, b.shape  # each read is a call into MXNet: once per pair
+        if sa != sb and (len(sa) != len(sb) or any(
+                n != k and (known or n > 0) for n, k in zip(sb, sa))):
+            problems.append(f"{label}: shape {_fs(sa)} in src, {_fs(sb)} in dst")
             continue
         if np.dtype(a.dtype) != np.dtype(b.dtype):
             problems.append(f"{label}: dtype {np.dtype(a.dtype).name} in src, "
                             f"{np.dtype(b.dtype).name} in dst; cast one with .cast(dtype)")
             continue
-        value = _gluon.first_array(a)  # read when written, below (no NumPy round trip)
-        if id(b) in writes and not _values.same(_gluon.to_numpy(writes[id(b)][1]),
-                                                _gluon.to_numpy(value)):  # NaN = NaN
+        if id(b) in writes and not _values.same(_gluon.first_copy(writes[id(b)][1]),
+                                                _gluon.first_copy(a)):  # NaN = NaN
             problems.append(f"{label}: {b.name!r} is tied in dst and would get different "
                             f"values from {writes[id(b)][2]} and {s}")
-        writes.setdefault(id(b), (b, value, s))
+        writes.setdefault(id(b), (b, a, s))
     problems += [f"{d}: in dst but not in src" for d in extra]
     if problems:
         raise ValueError(
@@ -203,12 +205,7 @@ def copy_params(src, dst, *, select: Optional[str] = None,
             + "\n  ".join(problems)
             + "\npass mapping={src_path: dst_path} or select=... to copy only what matches"
         )
-    # set_data copies an MXNet array on MXNet's engine: queued, no wait per parameter. When
-    # a destination is also a source, every source is copied first (queued before any write).
-    # A deferred destination keeps its own copy for its first forward.
-    first = bool({id(p) for p in sp.values()} & set(writes))
-    values = [(b, value.copy() if first or _gluon.state(b) != _gluon.INITIALIZED else value)
-              for b, value, _ in writes.values()]
-    for b, value in values:
-        b.set_data(_gluon.as_current(value))
+    # As set_data, every context of each destination, in few engine operations (all sources
+    # read before any write: a destination may also be a source; see _gluon.copy_values).
+    _gluon.copy_values([(b, a) for b, a, _ in writes.values()])
     return [(s, d) for s, d in pairs if id(dp[d]) in writes]

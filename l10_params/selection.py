@@ -44,11 +44,12 @@ def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None,
     """
     require_target(net)
     net = as_param_dict(net)  # a Parameter: a one-entry ParameterDict, in every helper
-    require_params(net)  # an empty net is refused: select never returns empty
+    everything = _gluon.named_params(net)
+    if not everything:
+        require_params(net)  # an empty net is refused: select never returns empty
     if by not in ("name", "path"):
         raise ValueError(f"by={by!r}: select matches 'name' (Gluon names such as "
                          "'dense0_weight') or 'path' (structural paths such as '0.1.0.bias')")
-    everything = _gluon.named_params(net)
     names = list(everything)
     keys = {n: [n] for n in names}  # what a pattern is matched against, per name
     if by == "path":

@@ -28,9 +28,10 @@ class Snapshot:
         self.values: Dict[str, Optional[Dict[str, np.ndarray]]] = {}
         self.params: Dict[str, Tuple[str, Tuple[str, ...]]] = {}  # first path -> (name, paths)
         self._states: Dict[str, str] = {}
-        for p, paths in _gluon.unique_params(net).values():
-            got = (dict(_gluon.copies(p))
-                   if _gluon.state(p) == _gluon.INITIALIZED else None)
+        groups = list(_gluon.unique_params(net).values())
+        values = _gluon.copies_of([p for p, _ in groups])  # few engine calls for many layers
+        for (p, paths), got in zip(groups, values):
+            got = None if got is None else dict(got)
             self.values[paths[0]] = got
             self.params[paths[0]] = (p.name, tuple(paths))
             if got is None:

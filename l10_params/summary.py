@@ -14,7 +14,7 @@ from ._text import format_shape
 from ._validate import require_target
 from .selection import select as _select
 
-_CHUNK = 1 << 16  # values per float64 block: the float64 copy of one block stays in cache
+_CHUNK = 1 << 17  # values per block: a block and its work copy stay in cache (measured best)
 
 
 @dataclass(frozen=True)
@@ -81,24 +81,57 @@ def _blocks(flat: np.ndarray):
         yield flat[i:i + _CHUNK].astype(np.float64)
 
 
-def _stats(p) -> dict:
-    """mean, std, min, max, fraction of zeros: one float64-accumulated pass over blocks
-    (shifted by the first value, so a constant array has std 0 exactly), then min, max
-    and the zero count in the array's own dtype."""
+class _Scratch:
+    """Cache-sized work blocks (float32, float64, flags), reused by every array of a summary."""
+
+    def __init__(self):
+        self.blocks = {np.dtype(np.float32): np.empty(_CHUNK, np.float32),
+                       np.dtype(np.float64): np.empty(_CHUNK, np.float64)}
+        self.flags = np.empty(_CHUNK, np.bool_)
+
+
+def _stats(p, scratch: _Scratch) -> dict:
+    """mean, std, min, max, fraction of zeros in one pass over cache-sized blocks (``_pass``)."""
     if _gluon.state(p) != _gluon.INITIALIZED:
         return {}
     a = _gluon.first_copy(p).reshape(-1)
     n = a.size
     if n == 0:
         return {}
-    shift, s, ss = float(a[0]), 0.0, 0.0
-    for b in _blocks(a):  # NumPy ufuncs only: BLAS threads would fight MXNet's for the cores
-        b -= shift
-        s += float(b.sum())
-        ss += float(np.square(b, out=b).sum())
+    f64 = scratch.blocks[np.dtype(np.float64)]
+    shift, s, ss, lo, hi, zeros = _pass(a, scratch.blocks.get(a.dtype, f64), scratch.flags)
+    if math.isinf(ss) and math.isfinite(lo) and math.isfinite(hi) and a.dtype != f64.dtype:
+        shift, s, ss, lo, hi, zeros = _pass(a, f64, scratch.flags)  # float32 squares overflowed
     m = s / n
-    return dict(mean=shift + m, std=math.sqrt(max(ss / n - m * m, 0.0)), min=float(a.min()),
-                max=float(a.max()), zeros=(n - int(np.count_nonzero(a))) / n)
+    return dict(mean=shift + m, std=math.sqrt(max(ss / n - m * m, 0.0)), min=lo, max=hi,
+                zeros=zeros / n)
+
+
+def _pass(a: np.ndarray, work: np.ndarray, flags: np.ndarray):
+    """Sums of ``d`` and ``d * d`` with float64 accumulators (``np.add.reduce(d,
+    dtype=np.float64)``: no float64 copy), ``d`` computed in ``work``'s dtype (the array's own
+    float32 or float64, else float64); min, max and the zero count of ``a`` read from each
+    block while it is in cache. ``d`` is ``a`` itself when the first block has values on
+    both sides of 0 (weights: no cancellation to fear), else ``a - a[0]`` (so a constant
+    array has std 0 exactly, and values within a factor of 2 of ``a[0]`` subtract exactly).
+    NumPy ufuncs only: BLAS threads would fight MXNet's for the cores."""
+    lo, hi = np.minimum.reduce(a[:_CHUNK]), np.maximum.reduce(a[:_CHUNK])  # the first block's
+    shift = None if lo <= 0 <= hi else (a[0] if work.dtype == a.dtype else float(a[0]))
+    s, ss, zeros = 0.0, 0.0, 0
+    for i in range(0, a.size, _CHUNK):
+        b = a[i:i + _CHUNK]
+        if shift is None:
+            s += float(np.add.reduce(b, dtype=np.float64))
+            sq = np.multiply(b, b, out=work[:b.size], dtype=work.dtype)
+        else:
+            d = np.subtract(b, shift, out=work[:b.size], dtype=work.dtype)
+            s += float(np.add.reduce(d, dtype=np.float64))
+            sq = np.multiply(d, d, out=d)
+        ss += float(np.add.reduce(sq, dtype=np.float64))
+        if i:  # the first block's min and max are known already
+            lo, hi = np.minimum(lo, np.minimum.reduce(b)), np.maximum(hi, np.maximum.reduce(b))
+        zeros += int(np.count_nonzero(np.equal(b, 0, out=flags[:b.size])))
+    return float(shift or 0), s, ss, float(lo), float(hi), zeros
 
 
 def _grad_stats(p) -> dict:
@@ -161,22 +194,19 @@ def summary(net, select: Optional[str] = None, *, stats: bool = False,
     if select is not None:
         chosen = {id(p) for p in _select(net, select).values()}
         groups = {k: v for k, v in groups.items() if k in chosen}
-    rows, ctx_names = [], {}
+    rows, scratch = [], _Scratch() if stats else None
     for p, paths in groups.values():
-        shape = p.shape
+        shape = p.shape  # a call into MXNet: once per parameter
         known = shape is not None and all(d > 0 for d in shape)
-        ctxs = []
-        for c in _gluon.contexts(p):
-            if c not in ctx_names:
-                ctx_names[c] = str(c)
-            ctxs.append(ctx_names[c])
-        extra = _stats(p) if stats else {}
+        state = _gluon.state(p)
+        ctxs = () if state == _gluon.UNINITIALIZED else tuple(map(_gluon.ctx_name, p.list_ctx()))
+        extra = _stats(p, scratch) if stats else {}
         if grads:
             extra.update(_grad_stats(p))
         rows.append(Row(
             p.name, paths[0], tuple(paths), format_shape(shape), _dtype_name(p.dtype),
-            math.prod(shape) if known else None, _gluon.state(p), p.grad_req,
-            float(p.lr_mult), float(p.wd_mult), tuple(ctxs), tuple(paths[1:]), **extra))
+            math.prod(shape) if known else None, state, p.grad_req,
+            float(p.lr_mult), float(p.wd_mult), ctxs, tuple(paths[1:]), **extra))
     kind = type(net).__name__
     title = f"{kind}: {len(rows)} parameters" + (f" matching {select!r}" if select else "")
     return Summary(rows, title=title, stats=stats, grads=grads)

@@ -1,11 +1,13 @@
 """The one place that touches MXNet Gluon internals, and the one bridge between array kinds.
 
 This package (``params.py``: parameters, states, values; ``blocks.py``: children and private
-copies) is the one place that reads MXNet's private attributes. Everything else asks it for
+copies; ``batch.py``: reading and writing many parameters with few engine operations) is the
+one place that reads MXNet's private attributes. Everything else asks it for
 structural paths, parameter states, object identities and array conversions, so that a change
 in Gluon's private attributes is mended here once. It reads internals and never writes them.
 Names read: ``Block._children``, ``Block._reg_params``, ``HybridBlock._cached_op`` and
-``_cached_graph``, ``Parameter._data``, ``_grad``, ``_deferred_init``, ``_stype``,
+``_cached_graph``, ``Parameter._data``, ``_grad``, ``_deferred_init``, ``_stype``, ``_shape``,
+``_ctx_list``, ``Trainer._kv_initialized`` and ``_update_on_kvstore``,
 ``_differentiable``, ``_allow_deferred_init``, ``_trainer``, ``NDArray._fresh_grad``, MXNet's
 initializer registry. (``_initplan.py`` is the other side of the boundary: it replays
 Gluon's choice of initializer and reads ``Initializer._kwargs``.)
@@ -28,6 +30,7 @@ from .._arrays import (  # noqa: F401 - the array bridge, re-exported: import it
     uniform,
     zeros,
 )
+from .batch import copies_of, copy_values  # noqa: F401
 from .blocks import block_paths, blocks, own_params, private_copy  # noqa: F401
 from .params import (  # noqa: F401
     DEFERRED,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from typing import Iterator, List, Tuple
 
 from mxnet import gluon
@@ -12,14 +12,14 @@ from .params import INITIALIZED, iter_params, state
 
 def blocks(net: gluon.Block) -> "List[Tuple[str, gluon.Block]]":
     """Every block of ``net`` with its structural path (``''`` for ``net``), each object once."""
-    out, seen, stack = [], set(), [("", net)]
-    while stack:
-        path, b = stack.pop(0)
+    out, seen, queue = [], set(), deque([("", net)])
+    while queue:
+        path, b = queue.popleft()  # a list's pop(0) moves every entry: quadratic on wide nets
         if id(b) in seen:
             continue
         seen.add(id(b))
         out.append((path, b))
-        stack.extend((f"{path}.{k}" if path else k, c) for k, c in b._children.items())
+        queue.extend((f"{path}.{k}" if path else k, c) for k, c in b._children.items())
     return out
 
 

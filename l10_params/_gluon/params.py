@@ -74,9 +74,10 @@ def named_params(target) -> "OrderedDict[str, gluon.Parameter]":
     """
     if isinstance(target, gluon.Block):
         out: "OrderedDict[str, gluon.Parameter]" = OrderedDict()
-        _collect(target, out, set())
-        seen = {id(p) for p in out.values()}
-        for p in iter_params(target):
+        attrs: List[gluon.Parameter] = []
+        _collect(target, out, attrs, set())
+        seen = {id(p) for p in out.values()} if attrs else set()
+        for p in attrs:  # in structural order, as param_paths lists them
             if id(p) not in seen:
                 seen.add(id(p))
                 out.setdefault(p.name, p)
@@ -84,16 +85,18 @@ def named_params(target) -> "OrderedDict[str, gluon.Parameter]":
     return OrderedDict((p.name, p) for p in iter_params(target))
 
 
-def _collect(block: gluon.Block, out, active: set) -> None:
+def _collect(block: gluon.Block, out, attrs: list, active: set) -> None:
     # collect_params()'s walk (each block's params, then its children, first name kept)
-    # without its ParameterDict.update at every level, which costs depth x parameters.
+    # without its ParameterDict.update at every level, which costs depth x parameters; the
+    # same walk notes the parameters stored as attributes (``collect_params`` may miss them).
     if id(block) in active:
         return
     active.add(id(block))
+    attrs.extend(block._reg_params.values())
     for name, p in block.params.items():
         out.setdefault(name, p)
     for child in block._children.values():
-        _collect(child, out, active)
+        _collect(child, out, attrs, active)
     active.discard(id(block))
 
 
@@ -193,3 +196,5 @@ def zero_grad(p: gluon.Parameter) -> None:
     that refuses ``mx.np`` arrays)."""
     for g in (p.list_grad() if p.grad_req != "null" and p._data is not None else []):
         g[:] = 0
+
+
