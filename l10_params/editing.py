@@ -20,6 +20,7 @@ from ._validate import (
     require_target,
     require_values,
 )
+from .selection import select as _select
 
 _fs = format_shape
 
@@ -168,8 +169,6 @@ def copy_params(src, dst, *, select: Optional[str] = None,
     else:
         pairs = [(s, s) for s in sp]
     if select is not None:
-        from .selection import select as _select
-
         chosen = {id(p) for p in _select(src, select).values()}
         pairs = [(s, d) for s, d in pairs if s in sp and id(sp[s]) in chosen]
     problems = []

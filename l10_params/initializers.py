@@ -20,7 +20,7 @@ from ._initcheck import Check, check_init
 from ._initplan import apply, as_initializer, describe, fit_error, plan
 from ._table import Table
 from ._text import compile_pattern, format_shape
-from ._validate import require_target
+from ._validate import require_initialized, require_target
 from .contexts import CtxSpec, resolve_ctx
 from .selection import select as _select
 
@@ -63,20 +63,12 @@ def reinitialize(target, init=None, *, select: Optional[str] = None,
     elif override:
         raise ValueError("override=True applies init to every selected parameter, so it needs "
                          "one: e.g. reinitialize(net, init.Normal(0.01), override=True)")
-    if select is not None or exclude is not None:
-        if isinstance(target, gluon.Parameter):
-            one = gluon.ParameterDict()
-            one.update({target.name: target})
-            target = one
+    if select is not None or exclude is not None:  # select takes a Parameter too
         params = list(_select(target, select, exclude=exclude).values())
     else:
         params = list(_gluon.named_params(target).values())
     for p in params:
-        if _gluon.state(p) == _gluon.UNINITIALIZED:
-            raise RuntimeError(
-                f"parameter {p.name!r} was never initialized, so there is nothing to "
-                "re-initialize; call net.initialize(init, ctx=...) or "
-                "initialize_by_pattern(net, rules) first; nothing was changed")
+        require_initialized(p)  # nothing to re-initialize, and no context to keep
     ctx = None if ctx is None else resolve_ctx(ctx)
     default = init if init is not None else mx.init.Uniform()
     plans = [plan(p, default, explicit=init if override else None) for p in params]
