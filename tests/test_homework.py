@@ -81,6 +81,15 @@ def test_scores_cell_by_cell(graded):
     assert {s["manual_max"] for s in scores.values()} == {2}
 
 
+def test_an_edited_test_cell_is_restored(graded):
+    """The kept partial submission replaced test cell ex4-test-grad by ``pass``; nbgrader
+    grades the original test from its gradebook, so that cell still earns 0 (README)."""
+    edited = "".join(_cells(_nb(PARTIAL))["ex4-test-grad"]["source"])
+    assert edited.startswith("pass") and "assert_grad_is_sum" not in edited
+    _, result, _ = graded
+    assert result["scores"]["partial"]["cells"]["ex4-test-grad"] == 0
+
+
 def test_student_version_has_no_solutions(graded):
     _, _, build = graded
     text = (build / "release" / "params" / "params.ipynb").read_text(encoding="utf-8")
