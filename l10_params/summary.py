@@ -9,12 +9,11 @@ from typing import Optional, Tuple
 import numpy as np
 
 from . import _gluon
+from ._stats import Scratch, grad_stats, param_stats
 from ._table import Table
 from ._text import format_shape
 from ._validate import require_target
 from .selection import select as _select
-
-_CHUNK = 1 << 17  # values per block: a block and its work copy stay in cache (measured best)
 
 
 @dataclass(frozen=True)
@@ -75,78 +74,6 @@ class Summary(Table):
         super().__init__(rows, title=title, columns=cols, footer=footer)
 
 
-def _blocks(flat: np.ndarray):
-    """``flat`` in float64 blocks of ``_CHUNK`` values (no float64 copy of the whole array)."""
-    for i in range(0, flat.size, _CHUNK):
-        yield flat[i:i + _CHUNK].astype(np.float64)
-
-
-class _Scratch:
-    """Cache-sized work blocks (float32, float64, flags), reused by every array of a summary."""
-
-    def __init__(self):
-        self.blocks = {np.dtype(np.float32): np.empty(_CHUNK, np.float32),
-                       np.dtype(np.float64): np.empty(_CHUNK, np.float64)}
-        self.flags = np.empty(_CHUNK, np.bool_)
-
-
-def _stats(p, scratch: _Scratch) -> dict:
-    """mean, std, min, max, fraction of zeros in one pass over cache-sized blocks (``_pass``)."""
-    if _gluon.state(p) != _gluon.INITIALIZED:
-        return {}
-    a = _gluon.first_copy(p).reshape(-1)
-    n = a.size
-    if n == 0:
-        return {}
-    f64 = scratch.blocks[np.dtype(np.float64)]
-    shift, s, ss, lo, hi, zeros = _pass(a, scratch.blocks.get(a.dtype, f64), scratch.flags)
-    if math.isinf(ss) and math.isfinite(lo) and math.isfinite(hi) and a.dtype != f64.dtype:
-        shift, s, ss, lo, hi, zeros = _pass(a, f64, scratch.flags)  # float32 squares overflowed
-    m = s / n
-    return dict(mean=shift + m, std=math.sqrt(max(ss / n - m * m, 0.0)), min=lo, max=hi,
-                zeros=zeros / n)
-
-
-def _pass(a: np.ndarray, work: np.ndarray, flags: np.ndarray):
-    """Sums of ``d`` and ``d * d`` with float64 accumulators (``np.add.reduce(d,
-    dtype=np.float64)``: no float64 copy), ``d`` computed in ``work``'s dtype (the array's own
-    float32 or float64, else float64); min, max and the zero count of ``a`` read from each
-    block while it is in cache. ``d`` is ``a`` itself when the first block has values on
-    both sides of 0 (weights: no cancellation to fear), else ``a - a[0]`` (so a constant
-    array has std 0 exactly, and values within a factor of 2 of ``a[0]`` subtract exactly).
-    NumPy ufuncs only: BLAS threads would fight MXNet's for the cores."""
-    lo, hi = np.minimum.reduce(a[:_CHUNK]), np.maximum.reduce(a[:_CHUNK])  # the first block's
-    shift = None if lo <= 0 <= hi else (a[0] if work.dtype == a.dtype else float(a[0]))
-    s, ss, zeros = 0.0, 0.0, 0
-    for i in range(0, a.size, _CHUNK):
-        b = a[i:i + _CHUNK]
-        if shift is None:
-            s += float(np.add.reduce(b, dtype=np.float64))
-            sq = np.multiply(b, b, out=work[:b.size], dtype=work.dtype)
-        else:
-            d = np.subtract(b, shift, out=work[:b.size], dtype=work.dtype)
-            s += float(np.add.reduce(d, dtype=np.float64))
-            sq = np.multiply(d, d, out=d)
-        ss += float(np.add.reduce(sq, dtype=np.float64))
-        if i:  # the first block's min and max are known already
-            lo, hi = np.minimum(lo, np.minimum.reduce(b)), np.maximum(hi, np.maximum.reduce(b))
-        zeros += int(np.count_nonzero(np.equal(b, 0, out=flags[:b.size])))
-    return float(shift or 0), s, ss, float(lo), float(hi), zeros
-
-
-def _grad_stats(p) -> dict:
-    """The L2 norm and mean absolute value of the first context's gradient (float64
-    accumulation); nothing when there is no gradient to show (see ``_gluon.first_grad``)."""
-    g = _gluon.first_grad(p)
-    if g is None or g.size == 0:
-        return {}
-    ss, sa = 0.0, 0.0
-    for b in _blocks(g.reshape(-1)):
-        sa += float(np.abs(b, out=b).sum())
-        ss += float(np.square(b, out=b).sum())
-    return dict(grad_norm=math.sqrt(ss), grad_mean_abs=sa / g.size)
-
-
 @lru_cache(maxsize=None)
 def _dtype_name(dtype) -> str:
     return np.dtype(dtype).name
@@ -194,15 +121,15 @@ def summary(net, select: Optional[str] = None, *, stats: bool = False,
     if select is not None:
         chosen = {id(p) for p in _select(net, select).values()}
         groups = {k: v for k, v in groups.items() if k in chosen}
-    rows, scratch = [], _Scratch() if stats else None
+    rows, scratch = [], Scratch() if stats else None
     for p, paths in groups.values():
         shape = p.shape  # a call into MXNet: once per parameter
         known = shape is not None and all(d > 0 for d in shape)
         state = _gluon.state(p)
         ctxs = () if state == _gluon.UNINITIALIZED else tuple(map(_gluon.ctx_name, p.list_ctx()))
-        extra = _stats(p, scratch) if stats else {}
+        extra = param_stats(p, scratch) if stats else {}
         if grads:
-            extra.update(_grad_stats(p))
+            extra.update(grad_stats(p))
         rows.append(Row(
             p.name, paths[0], tuple(paths), format_shape(shape), _dtype_name(p.dtype),
             math.prod(shape) if known else None, state, p.grad_req,
