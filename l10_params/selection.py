@@ -51,21 +51,17 @@ def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None,
         raise ValueError(f"by={by!r}: select matches 'name' (Gluon names such as "
                          "'dense0_weight') or 'path' (structural paths such as '0.1.0.bias')")
     names = list(everything)
-    keys = {n: [n] for n in names}  # what a pattern is matched against, per name
-    if by == "path":
-        keys = {n: [] for n in names}
-        for path, p in _gluon.param_paths(net).items():
-            keys.setdefault(p.name, []).append(path)
-    shown = [k for n in names for k in keys[n]]
+    matches = _matcher(net, by)
     keep = names
     if pattern is not None:
         rx = compile_pattern(pattern, "path pattern" if by == "path" else "pattern")
-        keep = [n for n in names if any(rx.match(k) for k in keys[n])]
+        keep = [n for n in names if matches(rx, n)]
         if not keep:
+            shown = names if by == "name" else list(_gluon.param_paths(net))
             raise ValueError(_no_match(pattern, shown, by))
     if exclude is not None:
         rx = compile_pattern(exclude, "exclude")
-        kept = [n for n in keep if not any(rx.match(k) for k in keys[n])]
+        kept = [n for n in keep if not matches(rx, n)]
         if not kept:
             raise ValueError(
                 f"exclude {exclude!r} removes every selected parameter ({', '.join(keep[:5])}); "
@@ -75,6 +71,17 @@ def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None,
     out = gluon.ParameterDict(getattr(net, "prefix", ""))
     out.update({n: everything[n] for n in keep})
     return out
+
+
+def _matcher(net, by: str):
+    """``matches(rx, name)``: whether ``rx`` matches the name itself (``by='name'``) or any
+    path that holds the parameter of that name (``by='path'``)."""
+    if by == "name":
+        return lambda rx, name: rx.match(name) is not None
+    paths: dict = {}
+    for path, p in _gluon.param_paths(net).items():
+        paths.setdefault(p.name, []).append(path)
+    return lambda rx, name: any(rx.match(k) for k in paths.get(name, ()))
 
 
 def _no_match(pattern: str, keys, by: str) -> str:

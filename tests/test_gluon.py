@@ -1,6 +1,7 @@
 """The internals module: paths, states, shapes, identity of tied parameters."""
 import mxnet as mx
 import pytest
+from mxnet import gluon
 from mxnet.gluon import nn
 
 from l10_params import _gluon, fresh_names
@@ -17,6 +18,29 @@ def test_paths_and_unique(tied):
     groups = [ps for _, ps in _gluon.unique_params(net).values() if len(ps) > 1]
     assert groups == [["1.weight", "2.weight"], ["1.bias", "2.bias"]]
     assert len(list(_gluon.iter_params(net))) == 6
+
+
+class _Direct(gluon.Block):
+    """A Parameter assigned as an attribute, outside ``self.params``: collect_params misses it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.dense = nn.Dense(2, in_units=3)
+        self.scale = gluon.Parameter("direct_scale", shape=(2,))
+        self.shared = self.dense.weight  # an attribute that is also in a ParameterDict
+
+    def forward(self, x):
+        return self.dense(x) * self.scale.data()
+
+
+def test_named_params_adds_attribute_parameters_collect_params_misses():
+    with fresh_names():
+        net = _Direct()
+    assert list(net.collect_params()) == ["_direct0_dense0_weight", "_direct0_dense0_bias"]
+    named = _gluon.named_params(net)
+    assert list(named) == ["_direct0_dense0_weight", "_direct0_dense0_bias", "direct_scale"]
+    assert named["direct_scale"] is net.scale and named["_direct0_dense0_weight"] is net.shared
 
 
 def test_states(raw_net):

@@ -92,8 +92,11 @@ def _collect(block: gluon.Block, out, attrs: list, active: set) -> None:
     if id(block) in active:
         return
     active.add(id(block))
-    attrs.extend(block._reg_params.values())
-    for name, p in block.params.items():
+    own = block.params._params
+    for p in block._reg_params.values():
+        if own.get(p.name) is not p:  # in its block's ParameterDict: collected just below
+            attrs.append(p)
+    for name, p in own.items():
         out.setdefault(name, p)
     for child in block._children.values():
         _collect(child, out, attrs, active)
