@@ -9,8 +9,7 @@ would not call the hooks), so the student's net is never touched.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Dict, List, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
 import mxnet as mx
 from mxnet import autograd, gluon
@@ -19,10 +18,10 @@ from . import _gluon
 from ._text import complaint
 
 
-@dataclass(frozen=True)
-class Use:
+class Use(NamedTuple):
     """One use of a block's parameters: the block object, which call of it (0: structural,
-    one use per path), and the block's path; ``label(name)`` names one parameter's use."""
+    one use per path), and the block's path; ``label(name)`` names one parameter's use.
+    (A NamedTuple: a net of thousands of layers makes one per parameter and path.)"""
 
     block_id: int
     call: int
@@ -37,7 +36,7 @@ def owners(net: gluon.Block) -> "OrderedDict[int, Tuple[gluon.Block, List[str]]]
     """id(block) -> (block, [structural paths of the block]) for blocks that own parameters."""
     out: "OrderedDict[int, Tuple[gluon.Block, List[str]]]" = OrderedDict()
     for path, block in _gluon.block_paths(net):
-        if _gluon.own_params(block) or list(block.params.keys()):
+        if _gluon.owns_params(block):
             out.setdefault(id(block), (block, []))[1].append(path)
     return out
 
@@ -100,7 +99,7 @@ def uses(net: gluon.Block, calls: "Dict[int, int] | None" = None
     by_block = owners(net)
     out: "OrderedDict[int, Tuple[gluon.Parameter, List[Tuple[Use, str]]]]" = OrderedDict()
     for bid, (block, paths) in by_block.items():
-        mine = OrderedDict((id(p), (name, p)) for name, p in _own_named(block).items())
+        mine = {id(p): (name, p) for name, p in _own_named(block).items()}
         n_calls = (calls or {}).get(bid, 0)
         for pid, (name, p) in mine.items():
             entry = out.setdefault(pid, (p, []))[1]

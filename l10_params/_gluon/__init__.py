@@ -31,7 +31,7 @@ from .._arrays import (  # noqa: F401 - the array bridge, re-exported: import it
     zeros,
 )
 from .batch import copies_of, copy_values  # noqa: F401
-from .blocks import block_paths, blocks, own_params, private_copy  # noqa: F401
+from .blocks import block_paths, blocks, own_params, owns_params, private_copy  # noqa: F401
 from .params import (  # noqa: F401
     DEFERRED,
     INITIALIZED,

@@ -38,7 +38,12 @@ def block_paths(net: gluon.Block, prefix: str = "",
 
 def own_params(block: gluon.Block) -> "OrderedDict[str, gluon.Parameter]":
     """The parameters a block registered itself (attribute name -> Parameter), not children's."""
-    return OrderedDict(block._reg_params.items())
+    return OrderedDict(block._reg_params)
+
+
+def owns_params(block: gluon.Block) -> bool:
+    """Whether a block has parameters of its own (registered, or in its ParameterDict)."""
+    return bool(block._reg_params) or bool(block.params._params)
 
 
 def private_copy(net: gluon.Block) -> gluon.Block:
