@@ -3,9 +3,10 @@
 Every line is a ratio of two timings taken side by side in this run: the compared calls are
 interleaved (round after round, the order alternating), each call waits for MXNet's
 asynchronous engine (``mx.nd.waitall()``), the garbage of earlier calls is collected before
-each call (outside the timing), and the median of the rounds is used, so a busy machine slows
-both sides alike. The table (target beside each ratio, ``MISS`` where one is
-missed) is printed and written to ``benchmarks/RESULTS.md`` with the machine's description.
+each call (outside the timing), and the ratio is the median of the per-round ratios, so a
+busy spell of the machine slows both sides alike. The table (target beside each ratio,
+``MISS`` where one is missed) is printed and written to ``benchmarks/RESULTS.md`` with the
+machine's description.
 ``STRICT=1`` makes a miss exit non-zero. Timings never run in ``make test``.
 """
 from __future__ import annotations
@@ -47,21 +48,26 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t
 
 
-def medians(fns: Dict[str, Callable[[], object]], rounds: int) -> Dict[str, float]:
-    """Median seconds per call of each function, the calls interleaved round by round."""
+def rounds(fns: Dict[str, Callable[[], object]], n: int) -> Dict[str, List[float]]:
+    """Seconds per call of each function, ``n`` rounds, the calls interleaved round by round
+    (the order alternating)."""
     for fn in fns.values():  # warm-up: first-call costs (imports, caches) are not measured
         timed(fn)
     times: Dict[str, List[float]] = {k: [] for k in fns}
     names = list(fns)
-    for r in range(rounds):
+    for r in range(n):
         for k in (names if r % 2 == 0 else names[::-1]):
             times[k].append(timed(fns[k]))
-    return {k: statistics.median(v) for k, v in times.items()}
+    return times
 
 
-def at_most(case: str, a: str, b: str, t: Dict[str, float], limit: float) -> Row:
-    ratio = t[a] / t[b]
-    return (case, f"{a} {t[a] * 1e3:.1f} ms / {b} {t[b] * 1e3:.1f} ms", ratio,
+def at_most(case: str, a: str, b: str, t: Dict[str, List[float]], limit: float) -> Row:
+    """The median of the per-round ratios ``a / b``: both calls of a round run back to back,
+    so a slow spell of this shared machine (calls here vary by 2x within a minute) slows
+    both; the medians of the timings are shown beside it."""
+    ratio = statistics.median(x / y for x, y in zip(t[a], t[b]))
+    ta, tb = statistics.median(t[a]), statistics.median(t[b])
+    return (case, f"{a} {ta * 1e3:.1f} ms / {b} {tb * 1e3:.1f} ms", ratio,
             f"<= {limit:g}x", ratio <= limit)
 
 
@@ -83,19 +89,19 @@ def model_zoo() -> List[Row]:
             net.summary(X)
 
     rows = []
-    t = medians({"str(summary(net))": lambda: str(lp.summary(net)),
-                 "repr(collect_params())": lambda: repr(net.collect_params())}, 21)
+    t = rounds({"str(summary(net))": lambda: str(lp.summary(net)),
+                "repr(collect_params())": lambda: repr(net.collect_params()),
+                "net.summary(X)": gluon_summary}, 21)
     rows.append(at_most("resnet50_v1 summary, text", "str(summary(net))",
                         "repr(collect_params())", t, 1.5))
-    t.update(medians({"net.summary(X)": gluon_summary}, 5))
     rows.append(at_most("resnet50_v1 summary vs net.summary(X) (>= 4x faster)",
                         "str(summary(net))", "net.summary(X)", t, 0.25))
-    t = medians({"summary(stats=True)": lambda: lp.summary(net, stats=True),
+    t = rounds({"summary(stats=True)": lambda: lp.summary(net, stats=True),
                  "asnumpy() of all": lambda: [p.data().asnumpy()
-                                              for p in net.collect_params().values()]}, 11)
+                                              for p in net.collect_params().values()]}, 21)
     rows.append(at_most("resnet50_v1 stats vs copy-to-NumPy floor", "summary(stats=True)",
                         "asnumpy() of all", t, 2.5))
-    t = medians({"select('.*weight')": lambda: lp.select(net, ".*weight"),
+    t = rounds({"select('.*weight')": lambda: lp.select(net, ".*weight"),
                  "collect_params('.*weight')": lambda: net.collect_params(".*weight")}, 21)
     rows.append(at_most("resnet50_v1 select", "select('.*weight')",
                         "collect_params('.*weight')", t, 1.1))
@@ -127,9 +133,9 @@ def scaling() -> List[Row]:
         sizes[n] = (net, other, lp.snapshot(net))
     rows = []
     for op, fn in ops.items():
-        t = medians({f"{n:,} layers": (lambda fn=fn, args=args: fn(*args))
-                     for n, args in sizes.items()}, 15)
-        big = t["4,000 layers"]
+        t = rounds({f"{n:,} layers": (lambda fn=fn, args=args: fn(*args))
+                     for n, args in sizes.items()}, 25)
+        big = statistics.median(t["4,000 layers"])
         row = at_most(f"{op}: 4,000 vs 1,000 layers", "4,000 layers", "1,000 layers", t, 4.5)
         rows.append(row[:3] + (row[3] + ", 4,000 < 1 s", row[4] and big < 1.0))
     return rows
@@ -143,8 +149,14 @@ def process_seconds(code: str) -> Callable[[], None]:
 
 
 def import_time() -> List[Row]:
-    t = medians({"import l10_params": process_seconds("import l10_params"),
-                 "import mxnet": process_seconds("import mxnet")}, 9)
+    """Whole processes, 21 rounds (one start of Python + MXNet varies by +-15% here). The
+    package's bytecode is compiled first, as MXNet's is (pip compiles what it installs; an
+    editable install does not, and with PYTHONDONTWRITEBYTECODE set, as on this machine, every
+    import would compile l10_params's modules again: about 20 ms, 1% of the ratio)."""
+    package = str(pathlib.Path(lp.__file__).parent)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], check=True)
+    t = rounds({"import l10_params": process_seconds("import l10_params"),
+                 "import mxnet": process_seconds("import mxnet")}, 21)
     return [at_most("import, whole processes", "import l10_params", "import mxnet", t, 1.05)]
 
 
@@ -170,7 +182,7 @@ def tour() -> List[Row]:
         with lp.fresh_names(), mx.cpu(0), contextlib.redirect_stdout(io.StringIO()):
             exec(code, ns)
 
-    t = medians({"Tour(ctx='cpu').run()": lambda: Tour(ctx="cpu").run(),
+    t = rounds({"Tour(ctx='cpu').run()": lambda: Tour(ctx="cpu").run(),
                  "plain script": plain}, 5)
     return [at_most("tour end to end", "Tour(ctx='cpu').run()", "plain script", t, 1.5)]
 
@@ -218,8 +230,9 @@ def main() -> int:
     RESULTS.write_text(
         "# `make bench` results\n\n"
         "Written by `benchmarks/run.py` (`make bench`). Each ratio compares two timings taken\n"
-        "side by side in one run (interleaved rounds, medians, `mx.nd.waitall()` in each "
-        "call, `gc.collect()` before each call, outside the timing).\n\n"
+        "side by side in one run: interleaved rounds, the ratio is the median of the "
+        "per-round ratios\n(the timings shown are medians), `mx.nd.waitall()` in each call, "
+        "`gc.collect()` before each call,\noutside the timing.\n\n"
         f"Machine: {desc}\n\nDate: {time.strftime('%Y-%m-%d %H:%M %Z')}\n\n"
         f"```\n{text}\n```\n\n{verdict}; {took}.\n", encoding="utf-8")
     strict = os.environ.get("STRICT") == "1"
