@@ -21,7 +21,7 @@ import mxnet as mx
 from mxnet import autograd, gluon, init, nd
 
 from . import _gluon
-from ._text import complaint, format_shape
+from ._text import brief, complaint, format_shape
 
 SUFFIXES = (("weight", "_init_weight"), ("bias", "_init_bias (0)"), ("gamma", "_init_gamma (1)"),
             ("beta", "_init_beta (0)"), ("min", "_init_zero (0)"), ("max", "_init_one (1)"))
@@ -41,7 +41,8 @@ def as_initializer(value: Any, what: str = "init"):
                              "instance such as init.Xavier()")
         return value
     raise TypeError(f"{what} must be an mx.init.Initializer instance (e.g. init.Xavier()) or a "
-                    f"registered name such as 'zeros', not {type(value).__name__} ({value!r:.40})")
+                    f"registered name such as 'zeros', not {type(value).__name__} "
+                    f"({brief(value, 40)})")
 
 
 def describe(initializer) -> str:

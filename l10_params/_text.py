@@ -12,6 +12,16 @@ from typing import Iterable, List, Sequence
 _PREFIX = re.compile(r"([a-z_]+?\d+)_")
 
 
+def brief(obj, n: int = 60) -> str:
+    """``repr(obj)`` on one line, cut to ``n`` characters (a ParameterDict's spans many).
+
+    >>> brief({'a': [1, 2]}), brief('x' * 80, 10)
+    ("{'a': [1, 2]}", "'xxxxxx...")
+    """
+    text = " ".join(repr(obj).split())
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
 def format_shape(shape) -> str:
     """``(256, 0)`` -> ``'(256, ?)'``: Gluon's 0 means 'not known until the first forward'.
 
@@ -54,7 +64,7 @@ def compile_pattern(pattern, what: str = "pattern") -> "re.Pattern[str]":
     """
     if not isinstance(pattern, str):
         raise TypeError(f"{what} must be a regex string such as '.*weight', not "
-                        f"{type(pattern).__name__} ({pattern!r:.60})")
+                        f"{type(pattern).__name__} ({brief(pattern)})")
     try:
         return re.compile(pattern)
     except (re.error, RecursionError, OverflowError) as e:

@@ -22,7 +22,7 @@ from typing import Optional
 from mxnet import autograd, gluon
 
 from . import _gluon
-from ._text import format_shape
+from ._text import brief, format_shape
 
 
 def require_target(obj, what: str = "net", *, allow_param: bool = True) -> None:
@@ -37,13 +37,14 @@ def require_target(obj, what: str = "net", *, allow_param: bool = True) -> None:
     if not isinstance(obj, kinds):
         names = "a gluon.Block, a ParameterDict" + (" or a Parameter" if allow_param else "")
         raise TypeError(
-            f"{what} must be {names}, not {type(obj).__name__} ({obj!r:.60}); "
+            f"{what} must be {names}, not {type(obj).__name__} ({brief(obj)}); "
             "pass the network itself (net) or net.collect_params()"
         )
 
 
-def require_net(obj, what: str = "net", call: str = "") -> None:
-    """Raise ``TypeError`` unless ``obj`` is a ``gluon.Block`` (a forward pass needs one).
+def require_net(obj, what: str = "net", call: str = "", why: str = "") -> None:
+    """Raise ``TypeError`` unless ``obj`` is a ``gluon.Block``: a helper that runs a forward
+    pass or follows the net's structure needs one; ``why`` says what it needs it for.
 
     >>> require_net(gluon.ParameterDict(), call="tied_groups")
     Traceback (most recent call last):
@@ -53,8 +54,8 @@ def require_net(obj, what: str = "net", call: str = "") -> None:
     if not isinstance(obj, gluon.Block):
         head = f"{call}: " if call else ""
         raise TypeError(f"{head}{what} must be a gluon.Block (the network itself), not "
-                        f"{type(obj).__name__} ({obj!r:.60}); pass net, not "
-                        "net.collect_params() or one of its parameters")
+                        f"{type(obj).__name__} ({brief(obj)}){': ' + why if why else ''}; "
+                        "pass net, not net.collect_params() or one of its parameters")
 
 
 def require_params(target, what: str = "net") -> None:

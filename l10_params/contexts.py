@@ -12,6 +12,8 @@ from typing import List, Sequence, Union
 
 import mxnet as mx
 
+from ._text import brief
+
 ENV_VAR = "L10_PARAMS_CTX"
 CtxSpec = Union[None, str, mx.Context, Sequence[Union[str, mx.Context]]]
 
@@ -170,7 +172,7 @@ def _resolve(spec, source: str) -> Contexts:
     else:
         raise TypeError(
             f"ctx must be a string such as 'cpu' or 'gpu:0', an mx.Context or a list of them, "
-            f"not {type(spec).__name__} ({spec!r:.60})"
+            f"not {type(spec).__name__} ({brief(spec)})"
         )
     out: List[mx.Context] = []
     for item in items:
@@ -183,7 +185,7 @@ def _resolve(spec, source: str) -> Contexts:
         else:
             raise TypeError(
                 f"each context must be a string such as 'cpu:0' or an mx.Context, "
-                f"not {type(item).__name__} ({item!r:.60})"
+                f"not {type(item).__name__} ({brief(item)})"
             )
         if c in out:
             raise ValueError(f"context {c} is listed twice in {spec!r}; list each device once")

@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _launch
 from ._table import Table
+from ._text import brief
 
 LEARNING_RATE = 0.1
 _TAG = "L10DIST "  # prefix of a worker's report lines on its stdout
@@ -95,7 +96,7 @@ class DistResult(Table):
 def _check(name, value, low, high, hint):
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be a whole number, not {type(value).__name__} "
-                        f"({value!r:.40})")
+                        f"({brief(value, 40)})")
     if not low <= value <= high:
         raise ValueError(f"{name}={value} is out of range: expected {low} to {high}; {hint}")
 

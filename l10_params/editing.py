@@ -12,7 +12,7 @@ import numpy as np
 from mxnet import gluon, nd  # noqa: F401 - nd for the doctests
 
 from . import _gluon, _values
-from ._text import close_names, format_shape
+from ._text import brief, close_names, format_shape
 from ._validate import (
     refuse_recording,
     require_initialized,
@@ -34,7 +34,7 @@ def _as_numpy(value, p: gluon.Parameter, what: str) -> np.ndarray:
     else:
         raise TypeError(
             f"{what} must be a number, an NDArray, a NumPy array or a function old -> new, "
-            f"not {type(value).__name__} ({value!r:.60})"
+            f"not {type(value).__name__} ({brief(value)})"
         )
     dtype = np.dtype(p.dtype)
     ok = "iu" if dtype.kind in "iu" else "iuf"

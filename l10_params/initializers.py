@@ -19,7 +19,7 @@ from . import _gluon
 from ._initcheck import Check, check_init
 from ._initplan import apply, as_initializer, describe, fit_error, plan
 from ._table import Table
-from ._text import compile_pattern, format_shape
+from ._text import brief, compile_pattern, format_shape
 from ._validate import require_initialized, require_target
 from .contexts import CtxSpec, resolve_ctx
 from .selection import select as _select
@@ -86,7 +86,7 @@ def _rules(rules) -> List[Tuple[str, object]]:
     out = []
     for i, item in enumerate(items):
         if not (isinstance(item, tuple) and len(item) == 2):
-            raise TypeError(f"rule {i} is {item!r:.60}; each rule is a (pattern, initializer) "
+            raise TypeError(f"rule {i} is {brief(item)}; each rule is a (pattern, initializer) "
                             "pair such as ('.*weight', init.Xavier())")
         compile_pattern(item[0], f"rule {i} pattern")
         out.append((item[0], as_initializer(item[1], f"rule {i} ({item[0]!r}) initializer")))

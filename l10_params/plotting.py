@@ -6,7 +6,7 @@ from typing import Optional
 import numpy as np
 
 from . import _gluon
-from ._text import format_shape
+from ._text import brief, format_shape
 from ._validate import as_param_dict, require_params, require_target, require_values
 from .selection import select as _select
 
@@ -40,7 +40,7 @@ def hist(net, select: Optional[str] = None, *, ax=None, bins: int = 50):
 
     if ax is not None and not isinstance(ax, Axes):
         raise TypeError(f"ax must be a matplotlib Axes (e.g. fig, ax = plt.subplots()), not "
-                        f"{type(ax).__name__} ({ax!r:.40}); or leave ax out for a new figure")
+                        f"{type(ax).__name__} ({brief(ax, 40)}); or leave ax out for a new figure")
     if ax is None:
         ax = plt.figure().add_subplot()
     values = [_gluon.first_copy(p).ravel().astype(np.float64) for p in params]

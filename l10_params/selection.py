@@ -12,8 +12,8 @@ from typing import List, Optional
 from mxnet import gluon
 
 from . import _gluon
-from ._text import close_names, compile_pattern, no_match_message
-from ._validate import as_param_dict, require_params, require_target, trainable
+from ._text import brief, close_names, compile_pattern, no_match_message
+from ._validate import as_param_dict, require_net, require_params, require_target, trainable
 
 GRAD_REQS = ("write", "add", "null")
 ATTRS = ("grad_req", "lr_mult", "wd_mult")
@@ -109,12 +109,10 @@ def param_at(net: gluon.Block, path: str) -> gluon.Parameter:
     ...
     KeyError: "no parameter at path '1.bais'; close paths: '1.bias', ..."
     """
-    if not isinstance(net, gluon.Block):
-        raise TypeError(f"param_at needs the net (a gluon.Block), not {type(net).__name__}: "
-                        "paths such as '0.1.0.bias' follow the net's structure")
+    require_net(net, call="param_at", why="paths such as '0.1.0.bias' follow its structure")
     if not isinstance(path, str):
         raise TypeError(f"path must be a string such as '0.weight', not {type(path).__name__} "
-                        f"({path!r:.40})")
+                        f"({brief(path, 40)})")
     paths = _gluon.param_paths(net)
     if path in paths:
         return paths[path]

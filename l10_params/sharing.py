@@ -18,7 +18,7 @@ from mxnet.gluon import nn
 from . import _gluon, _uses
 from ._table import Table
 from ._text import format_shape
-from ._validate import require_values
+from ._validate import require_net, require_values
 from .replicas import forward_ctx_error
 
 
@@ -48,11 +48,8 @@ def tied_groups(net: gluon.Block, X=None) -> List[List[str]]:
     ([], [['dense.weight (call 1)', 'dense.weight (call 2)'], \
 ['dense.bias (call 1)', 'dense.bias (call 2)']])
     """
-    if not isinstance(net, gluon.Block):
-        raise TypeError(
-            f"tied_groups needs the net (a gluon.Block), not {type(net).__name__}: a "
-            "ParameterDict lists each Parameter once, so ties cannot be seen in it"
-        )
+    require_net(net, call="tied_groups",
+                why="a ParameterDict lists each Parameter once, so ties cannot be seen in it")
     if X is not None:
         X = _require_batch(X, "tied_groups")
         twin = _gluon.private_copy(net)  # hooks and a forward on a copy, never on net
@@ -159,8 +156,7 @@ def _require_batch(X, fn: str):
 
 
 def _require_inputs(net, X):
-    if not isinstance(net, gluon.Block):
-        raise TypeError(f"tied_gradients needs the net (a gluon.Block), not {type(net).__name__}")
+    require_net(net, call="tied_gradients", why="it runs a forward and a backward pass")
     X = _require_batch(X, "tied_gradients")
     if autograd.is_recording():
         raise RuntimeError("tied_gradients runs its own autograd.record() and backward; "

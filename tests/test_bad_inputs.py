@@ -86,7 +86,7 @@ CASES = [
     C(("select", "param_at"), "custom", lambda n, X: L.param_at(n, "hiden"), KeyError,
       r"no parameter at path 'hiden'.*'hidden'"),
     C("param_at", "mlp", lambda n, X: L.param_at(n.collect_params(), "0.weight"), TypeError,
-      r"param_at needs the net \(a gluon.Block\)"),
+      r"param_at: net must be a gluon.Block \(the network itself\)"),
     # freeze, unfreeze, set_attr: every value checked before anything changes
     C("freeze", "mlp", lambda n, X: L.freeze(n, "dense9.*"), ValueError, r"use 'dense0\.\*'"),
     C("freeze", "mlp", lambda n, X: L.freeze(_empty(n, X)), ValueError, r"has no parameters"),
@@ -251,7 +251,7 @@ CASES = [
       r"negative"),
     # sharing
     C("tied_groups", "mlp", lambda n, X: L.tied_groups(n.collect_params()), TypeError,
-      r"tied_groups needs the net"),
+      r"tied_groups: net must be a gluon.Block"),
     C("tied_groups", "tied", lambda n, X: L.tied_groups(n, "X"), TypeError,
       r"tied_groups needs X as an array batch"),
     C("tied_gradients", "tied", lambda n, X: L.tied_gradients(n, [X]), TypeError,

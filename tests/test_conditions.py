@@ -77,5 +77,27 @@ def test_not_a_net_is_one_type_error(name):
         NOT_A_NET[name]({"dense0_weight": 1})
 
 
+NEEDS_THE_NET = {  # helpers that run a forward pass or follow the net's structure
+    "param_at": lambda d, X: lp.param_at(d, "0.weight"),
+    "tied_groups": lambda d, X: lp.tied_groups(d),
+    "tied_gradients": lambda d, X: lp.tied_gradients(d, X),
+    "check_forward_ctx": lambda d, X: lp.check_forward_ctx(d, X),
+    "assert_param_at": lambda d, X: testing.assert_param_at(d, "0.weight", None),
+    "assert_grad_is_sum": lambda d, X: testing.assert_grad_is_sum(d, X),
+    "assert_grad_norms": lambda d, X: testing.assert_grad_norms(d, {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEEDS_THE_NET))
+def test_collect_params_where_the_net_is_needed_is_one_type_error(name):
+    net, X = lp.lecture_mlp(ctx="cpu", seed=0)
+    with pytest.raises(TypeError) as e:
+        NEEDS_THE_NET[name](net.collect_params(), X)
+    head = f"{name}: net must be a gluon.Block (the network itself), not ParameterDict ("
+    assert str(e.value).startswith(head), str(e.value)
+    assert str(e.value).endswith("; pass net, not net.collect_params() or one of its parameters")
+    assert "\n" not in str(e.value)  # the ParameterDict's repr, on one line
+
+
 def test_a_parameter_dict_is_still_a_dict():
     assert isinstance(lp.select(lp.lecture_mlp(ctx="cpu", seed=0)[0]), gluon.ParameterDict)

@@ -181,7 +181,7 @@ def test_param_at_wrong_path_lists_close_paths(mode):
         param_at(rgnet, "dense2_bias")
     with pytest.raises(TypeError, match="path must be a string"):
         param_at(rgnet, 0)
-    with pytest.raises(TypeError, match="param_at needs the net"):
+    with pytest.raises(TypeError, match="param_at: net must be a gluon.Block"):
         param_at(rgnet.collect_params(), "0.1.0.bias")
     np.testing.assert_array_equal(before, rgnet(X).asnumpy())
 

@@ -7,6 +7,7 @@ import numpy as np
 from mxnet import gluon
 
 from .._text import format_shape
+from .._validate import require_net
 from ..sharing import tied_gradients
 from ._common import as_numpy
 from ._common import paths as _paths
@@ -28,9 +29,7 @@ def assert_param_at(net, path: str, param) -> None:
     AssertionError: expected the Parameter at path '1.bias' (dense1_bias, shape (10,)), found \
 dense0_bias, which is at path '0.bias': the right kind of parameter in the wrong layer; ...
     """
-    if not isinstance(net, gluon.Block):
-        raise TypeError(f"assert_param_at takes the net (a gluon.Block) first, not "
-                        f"{type(net).__name__}; e.g. assert_param_at(net, '0.1.bias', p)")
+    require_net(net, call="assert_param_at", why="e.g. assert_param_at(net, '0.1.bias', p)")
     if not isinstance(path, str):
         raise TypeError(f"path must be a structural path such as '0.1.bias', not {path!r}")
     if not isinstance(param, gluon.Parameter):
@@ -86,9 +85,7 @@ def assert_grad_is_sum(net, X, grads: Optional[Dict[str, object]] = None, *,
 2.weight) is not the sum of the gradients of its 2 uses: expected norm ..., found norm ...; \
 likely mistake: it is 2 times the sum: gradients added up over several backward passes ...
     """
-    if not isinstance(net, gluon.Block):
-        raise TypeError(f"assert_grad_is_sum takes the net (a gluon.Block) and a batch X, not "
-                        f"{type(net).__name__}; e.g. assert_grad_is_sum(net, X)")
+    require_net(net, call="assert_grad_is_sum", why="e.g. assert_grad_is_sum(net, X)")
     if grads is not None and not isinstance(grads, dict):
         raise TypeError(f"grads must be a dict {{structural path: gradient}}, e.g. "
                         f"{{'1.weight': g}}, not {type(grads).__name__}")
@@ -153,9 +150,8 @@ def assert_grad_norms(net, reported: Dict[str, float], *, rtol: float = 1e-4,
     AssertionError: expected one norm per weight, keyed by structural path; missing: \
 '1.weight'; unknown keys: 'dense1_weight' (a Gluon name: its path is '1.weight')
     """
-    if not isinstance(net, gluon.Block):
-        raise TypeError(f"assert_grad_norms takes the net (a gluon.Block) first, not "
-                        f"{type(net).__name__}")
+    require_net(net, call="assert_grad_norms",
+                why="e.g. assert_grad_norms(net, {'0.weight': 1.5})")
     if not isinstance(reported, dict):
         raise TypeError(f"reported must be a dict {{structural path: norm}}, e.g. "
                         f"{{'0.weight': 0.12}}, not {type(reported).__name__}")
