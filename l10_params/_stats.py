@@ -1,12 +1,13 @@
-"""The numbers ``summary(stats=True, grads=True)`` shows for one array, each array read from
-memory once: mean, std, min, max and the fraction of zeros of a parameter's values, the L2 norm
-and mean absolute value of its gradient (first context).
+"""The numbers ``summary(stats=True, grads=True)`` shows for one array: mean, std, min, max
+and the fraction of zeros of a parameter's values, the L2 norm and mean absolute value of its
+gradient (first context).
 
-Accuracy: sums run in the array's own dtype over rows of ``_ROW`` values (each row sum is
-small, so its rounding error is too) and a float64 accumulator adds the rows; min, max and the
-zero count are exact. Speed: NumPy ufuncs and einsum on cache-sized blocks, no float64 copy of
-a large array, and no BLAS call (its threads would fight MXNet's for the cores); ``make bench``
-compares the whole with copying every parameter to NumPy.
+Accuracy: a small array is summed in float64. A large one is read once, in cache-sized blocks,
+with sums in its own dtype over rows of ``_ROW`` values (each row sum is small, so its rounding
+error is too) added by a float64 accumulator; it is read again only where that cannot be
+trusted (``_large``). min, max and the zero count are exact. Speed: NumPy ufuncs and einsum,
+no float64 copy of a large array, and no BLAS call (its threads would fight MXNet's for the
+cores); ``make bench`` compares the whole with copying every parameter to NumPy.
 """
 from __future__ import annotations
 

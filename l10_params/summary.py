@@ -126,7 +126,7 @@ def summary(net, select: Optional[str] = None, *, stats: bool = False,
         shape = p.shape  # a call into MXNet: once per parameter
         known = shape is not None and all(d > 0 for d in shape)
         state = _gluon.state(p)
-        ctxs = () if state == _gluon.UNINITIALIZED else tuple(map(_gluon.ctx_name, p.list_ctx()))
+        ctxs = tuple(map(_gluon.ctx_name, _gluon.contexts(p)))
         extra = param_stats(p, scratch) if stats else {}
         if grads:
             extra.update(grad_stats(p))

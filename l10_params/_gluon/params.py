@@ -199,5 +199,3 @@ def zero_grad(p: gluon.Parameter) -> None:
     that refuses ``mx.np`` arrays)."""
     for g in (p.list_grad() if p.grad_req != "null" and p._data is not None else []):
         g[:] = 0
-
-
