@@ -3,11 +3,13 @@
 Run nbgrader from this directory (``cd notebooks/homework``) and it reads this file. The
 source assignment is ``source/params/params.ipynb`` here; everything nbgrader writes (the
 student version in ``release/``, ``submitted/``, ``autograded/``, ``feedback/`` and the
-SQLite gradebook ``gradebook.db``) goes to the build folder ``build/homework/`` at the top of
-the repository, or to ``$L10_HOMEWORK_BUILD`` when it is set (``grade.py`` sets it).
+SQLite gradebook ``gradebook.db``) goes to the course directory ``build/homework/`` at the
+top of the repository, or to ``$L10_HOMEWORK_BUILD`` when it is set (``grade.py`` sets it:
+the sample submissions of ``make homework`` are graded in ``build/homework-samples/``).
 """
 import os
 import pathlib
+import tempfile
 
 c = get_config()  # noqa: F821 (traitlets provides get_config to config files)
 
@@ -19,9 +21,29 @@ c.CourseDirectory.course_id = "l10-params"
 c.CourseDirectory.root = str(BUILD)
 c.CourseDirectory.source_directory = str(HERE / "source")  # absolute: kept out of the build
 c.CourseDirectory.db_url = f"sqlite:///{BUILD / 'gradebook.db'}"
-c.CourseDirectory.db_assignments = [{"name": "params"}]
 
 # Grade with the project's kernel (the venv's Python, registered by `make install`), whatever
 # kernel a student's notebook names in its metadata.
 c.Execute.kernel_name = "l10-params"
-c.Execute.timeout = 120  # seconds per cell; the heaviest cell takes about one
+# The kernel talks to nbgrader over local socket files, not TCP ports: nothing to eavesdrop
+# on, and ipykernel has no reason to warn "Kernel is running over TCP without encryption".
+# The files are /tmp/l10-kernel-<pid>-<n> (absolute: the kernel runs in the notebook's folder;
+# one prefix per grading process, so parallel graders never pick the same name); the kernel
+# manager deletes them when the kernel stops.
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = os.path.join(tempfile.gettempdir(), f"l10-kernel-{os.getpid()}")
+
+# Seconds one cell may run; the assignment's introduction states the same figure (a test
+# checks both). The heaviest cell takes about 4 s (the imports). A cell over the limit is
+# interrupted (its KeyboardInterrupt shows the line it was running), the message below is
+# added under it, and the notebook goes on with the next cell.
+# L10_HOMEWORK_TIMEOUT overrides it (tests/test_homework.py uses a short one).
+TIMEOUT = int(os.environ.get("L10_HOMEWORK_TIMEOUT") or 120)
+c.Execute.timeout = TIMEOUT
+_STOPPED = (f"this cell ran over the grader's limit of {TIMEOUT} s and was stopped\n"
+            f"Each cell may run for {TIMEOUT} seconds; the KeyboardInterrupt above shows the "
+            "line this one was running when it was stopped (a loop that never ends?). The "
+            "cells below ran as usual. Fix it, then run every cell from the top (Kernel → "
+            "Restart & Run All) and check that it finishes.")
+c.Execute.error_on_timeout = {"ename": "CellTimeoutError", "evalue": _STOPPED,
+                              "traceback": [f"\x1b[0;31mCellTimeoutError\x1b[0m: {_STOPPED}"]}
