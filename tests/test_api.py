@@ -56,17 +56,20 @@ SIGNATURES = {
     "unfreeze": "(net, select=None, *, exclude=None, by='name')",
 }
 TESTING_SIGNATURES = {
-    "assert_tied": "(a, b)",
-    "assert_not_tied": "(a, b)",
-    "assert_initialized": "(net)",
-    "assert_init_matches": "(net, init, select=None, *, exclude=None, by='name')",
+    "assert_tied": "(a, b, *, names=None)",
+    "assert_not_tied": "(a, b, *, names=None)",
+    "assert_initialized": "(net, *, name=None)",
+    "assert_init_matches": "(net, init, select=None, *, exclude=None, by='name', name=None)",
     "assert_params_equal": "(a, b, select=None, *, exclude=None, by='name', rtol=1e-06, "
-                           "atol=0.0)",
-    "assert_selects": "(net, select, expected_names, *, exclude=None, by='name')",
-    "assert_frozen": "(net, select=None, *, exclude=None, by='name', frozen=True)",
-    "assert_param_at": "(net, path, param)",
-    "assert_grad_is_sum": "(net, X, grads=None, *, rtol=0.0001, atol=1e-06)",
-    "assert_grad_norms": "(net, reported, *, rtol=0.0001, atol=1e-06)",
+                           "atol=0.0, names=None)",
+    "assert_selects": "(net, select, expected_names, *, exclude=None, by='name', name=None)",
+    "assert_frozen": "(net, select=None, *, exclude=None, by='name', frozen=True, only=False, "
+                     "name=None)",
+    "assert_param_at": "(net, path, param, *, names=None)",
+    "assert_grad_is_sum": "(net, X, grads=None, *, rtol=0.0001, atol=1e-06, names=None)",
+    "assert_grad_norms": "(net, reported, *, rtol=0.0001, atol=1e-06, names=None)",
+    "assert_losses": "(losses, *, steps=None, name=None)",
+    "explain_errors": "()",
 }
 
 

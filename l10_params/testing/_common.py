@@ -1,7 +1,17 @@
-"""What every assertion needs: the net's parameters and their labels, from the public API."""
+"""What every assertion needs: the net's parameters and their labels, from the public API,
+and the shape of a failure message.
+
+A failure message is read where a student reads it: under a test cell, in the feedback page,
+and in ``nbgrader validate``, which shows each line of a traceback cut at about 88
+characters. So the first line says what is wrong and the fix in at most :data:`FIRST_LINE`
+characters (``AssertionError: `` and validate's indent fill the rest); the lines after it say
+what was expected and what was found. Objects are called as the test cell names them
+(``names=``, ``name=``), values are shortened and carry their type (:func:`show`).
+"""
 from __future__ import annotations
 
-from typing import Dict, List
+import re
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mxnet import gluon
@@ -9,8 +19,11 @@ from mxnet import gluon
 from .. import _values
 from .._validate import require_target
 from ..access import select
-from ..editing import snapshot
+from ..editing import Snapshot, snapshot
 from ..summary import summary
+
+FIRST_LINE = 67  # "AssertionError: " + this + validate's 4-space indent = 87, validate's cut
+SHOWN = 200  # characters of a value shown in a message
 
 
 def paths(net) -> Dict[str, gluon.Parameter]:
@@ -59,4 +72,133 @@ def as_numpy(x, what: str, fn: str) -> np.ndarray:
     hint = (": pass its gradient, e.g. net[1].weight.grad().asnumpy(), not the Parameter"
             if isinstance(x, gluon.Parameter) else "")
     raise TypeError(f"{fn} takes {what} as an array (NumPy or MXNet), not "
-                    f"{type(x).__name__}{hint}")
+                    f"{show(x, 60)}{hint}")
+
+
+# -- messages -------------------------------------------------------------------------------
+
+_LONG_FLOAT = re.compile(r"(?<![\w.])(-?\d+\.\d{5,})(?![\d])")
+
+
+def tidy(text: str) -> str:
+    """Long decimals cut to 4 significant digits: ``Normal(sigma=0.31622776601683794)`` ->
+    ``Normal(sigma=0.3162)``.
+
+    >>> tidy('Normal(sigma=0.31622776601683794), 0.5')
+    'Normal(sigma=0.3162), 0.5'
+    """
+    return _LONG_FLOAT.sub(lambda m: f"{float(m.group(1)):.4g}", text)
+
+
+def fail(first: str, *lines: Optional[str]) -> AssertionError:
+    """The AssertionError of a failed claim: ``first`` (what is wrong: the fix), then the
+    non-empty ``lines`` (expected, found, more), long decimals tidied."""
+    return AssertionError(tidy("\n".join([first] + [ln for ln in lines if ln])))
+
+
+def operand_names(names, n: int, defaults: Sequence[str], fn: str) -> List[str]:
+    """``names=`` of an assertion checked: None (the defaults) or ``n`` strings."""
+    if names is None:
+        return list(defaults)
+    if isinstance(names, str):
+        names = (names,)
+    if not isinstance(names, (tuple, list)) or len(names) != n or \
+            not all(isinstance(x, str) and x for x in names):
+        what = "a string" if n == 1 else f"a tuple of {n} strings"
+        raise TypeError(f"{fn}: names must be {what}, how the message calls the operands "
+                        f"(e.g. {('student[0]',) if n == 1 else ('pretrained[0]', 'student[0]')}"
+                        f"), not {show(names, 60)}")
+    return list(names)
+
+
+def one_name(name, default: str, fn: str) -> str:
+    """``name=`` of an assertion checked: None (``default``) or a non-empty string."""
+    if name is None:
+        return default
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"{fn}: name must be a non-empty string, how the message calls the "
+                        f"net (e.g. 'he_net'), not {show(name, 60)}")
+    return name
+
+
+def default_names(a, b) -> List[str]:
+    """How a message calls two operands nobody named: their Gluon names ('the snapshot' for
+    a Snapshot), or ``a`` and ``b`` when those are the same."""
+    def one(x):
+        if isinstance(x, Snapshot):
+            return "the snapshot"
+        return f"{x.name!r}" if isinstance(x, (gluon.Block, gluon.Parameter)) else "it"
+    A, B = one(a), one(b)
+    return [A, B] if A != B else ["a", "b"]
+
+
+_KINDS = {"mxnet.numpy.multiarray.ndarray": "mxnet.numpy.ndarray",
+          "mxnet.gluon.parameter.Parameter": "gluon.Parameter",
+          "mxnet.ndarray.ndarray.NDArray": "mxnet.nd.NDArray",
+          "numpy.ndarray": "numpy.ndarray"}
+
+
+def kind(x) -> str:
+    """The type as a student writes it: ``float``, ``numpy.float32``, ``mxnet.numpy.ndarray``."""
+    t = type(x)
+    full = f"{t.__module__}.{t.__qualname__}"
+    if t.__module__ == "builtins":
+        return t.__qualname__
+    if full in _KINDS:
+        return _KINDS[full]
+    if t.__module__.startswith("numpy"):
+        return f"numpy.{t.__qualname__}"
+    return full
+
+
+def _short(x) -> str:
+    if isinstance(x, (float, np.floating)):
+        text = f"{float(x):.6g}"  # a float keeps its point: 1.0, not 1
+        return text if any(c in text for c in ".eni") else text + ".0"
+    if hasattr(x, "shape") and hasattr(x, "dtype") and getattr(x, "ndim", 1) > 0:
+        return f"<{kind(x)} {tuple(x.shape)} {np.dtype(x.dtype).name}>"
+    return " ".join(repr(x).split())
+
+
+def show(x, limit: int = SHOWN) -> str:
+    """``x`` in at most about ``limit`` characters, with its type: a list says how many items
+    of which types, an array its shape and dtype, a number its type.
+
+    >>> import numpy as np
+    >>> show([np.float32(0.5), np.float32(0.25)])
+    'list of 2 numpy.float32: [0.5, 0.25]'
+    >>> show(list(range(1000)), 40)
+    'list of 1000 int: [0, 1, 2, 3, 4, 5, ..., 999]'
+    >>> show(np.float32(0.5)), show(1.0)
+    ('numpy.float32 0.5', 'float 1.0')
+    """
+    if isinstance(x, (list, tuple)):
+        kinds = sorted({kind(v) for v in x})
+        head = f"{kind(x)} of {len(x)} {' and '.join(kinds) if kinds else 'items'}"
+        items, text = [], ""
+        for i, v in enumerate(x):
+            items.append(_short(v))
+            text = ", ".join(items)
+            if len(text) > limit - len(head) and i < len(x) - 1:
+                text = ", ".join(items[:-1]) + ", ..., " + _short(x[-1])
+                break
+        brackets = "[]" if isinstance(x, list) else "()"
+        return f"{head}: {brackets[0]}{text}{brackets[1]}"
+    if isinstance(x, dict):
+        text = ", ".join(f"{k!r}: {_short(v)}" for k, v in list(x.items())[:6])
+        more = ", ..." if len(x) > 6 else ""
+        kinds = sorted({kind(v) for v in x.values()})
+        return (f"dict of {len(x)} ({' and '.join(kinds) or 'empty'}): {{{text}{more}}}"[:limit])
+    if hasattr(x, "shape") and hasattr(x, "dtype") and getattr(x, "ndim", 1) > 0:
+        return f"{kind(x)} of shape {tuple(x.shape)}, {np.dtype(x.dtype).name}"
+    text = _short(x)
+    text = text if len(text) <= limit else text[:limit - 3] + "..."
+    return f"{kind(x)} {text}"
+
+
+def listed(items: Sequence[str], n: int = 4) -> str:
+    """``a, b, c and 2 more``."""
+    items = list(items)
+    if len(items) <= n:
+        return ", ".join(items)
+    return ", ".join(items[:n]) + f" and {len(items) - n} more"
