@@ -10,7 +10,7 @@ MXNET_REQ  = $(if $(findstring =,$(MXNET)),$(MXNET),$(MXNET)==1.9.1)
 MXNET_NAME = $(firstword $(subst =, ,$(subst <, ,$(subst >, ,$(MXNET)))))
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)-$(MXNET_NAME)
 
-.PHONY: install tour test test-numpy126 lint lab slides site bench homework clean
+.PHONY: install tour test test-numpy126 lint lab slides site bench homework grade clean
 
 install: $(STAMP)
 
@@ -116,10 +116,17 @@ site: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 
-# nbgrader writes the student version of notebooks/homework/source/params to build/homework and
-# autogrades four sample submissions there, one `NAME: SCORE / MAX` line each (README, "Homework").
+# nbgrader writes the student version of notebooks/homework/source/params to build/homework-samples
+# and autogrades four sample submissions there, one `NAME: SCORE / MAX` line each (README,
+# "Homework"); the course directory build/homework is never touched.
 homework: install
 	$(BIN)/python notebooks/homework/grade.py
+
+# make grade [JOBS=N]: autograde every submission collected in build/homework/submitted/, N at a
+# time, each in its own kernel, into build/homework/gradebook.db; graded ones are skipped, so a
+# stopped run is finished by running it again (docs/homework.md). ARGS="--feedback", "--regrade".
+grade: install
+	$(BIN)/python notebooks/homework/grade.py course $(if $(JOBS),--jobs $(JOBS)) $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(NP126) .pytest_cache .ruff_cache *.egg-info
