@@ -237,22 +237,33 @@ def submissions(root: pathlib.Path) -> List[str]:
 
 
 def graded(course: Course, students: Iterable[str]) -> Dict[str, dict]:
-    """``{student: score}`` for those fully autograded: a score for every autograded cell in
-    the gradebook and the autograded notebook on disk (see :func:`score`)."""
+    """``{student: score}`` for those fully autograded: the autograded notebook on disk, and
+    in the gradebook a score for every test cell that notebook holds (nbgrader scores a test
+    cell only after the notebook ran; a cell the student deleted keeps no score). See
+    :func:`score`."""
     from nbgrader.api import MissingEntry
 
     out = {}
     with course.gradebook() as gb:
         for student in students:
+            path = course.root / "autograded" / student / ASSIGNMENT / NOTEBOOK
             try:
                 sub = gb.find_submission(ASSIGNMENT, student)
             except MissingEntry:
                 continue
+            if not path.is_file():
+                continue
+            present = _grade_ids(_read(path))
             done = all(g.auto_score is not None for nb in sub.notebooks for g in nb.grades
-                       if g.cell_type == "code")
-            if done and (course.root / "autograded" / student / ASSIGNMENT / NOTEBOOK).is_file():
+                       if g.cell_type == "code" and g.name in present)
+            if done:
                 out[student] = _score(sub)
     return out
+
+
+def _grade_ids(nb: dict) -> set:
+    return {c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            for c in nb.get("cells", [])} - {None}
 
 
 def _score(sub) -> dict:
@@ -262,20 +273,26 @@ def _score(sub) -> dict:
 
 
 def score(course: Course, student: str) -> dict:
-    """The student's autograded points from the gradebook, cell by cell, and the cells the
-    time limit stopped (from the autograded notebook)."""
+    """The student's autograded points from the gradebook, cell by cell; the cells the time
+    limit stopped and the test cells missing from the notebook (from the autograded one)."""
     with course.gradebook() as gb:
         out = _score(gb.find_submission(ASSIGNMENT, student))
-    out["timed_out"] = timed_out(course.root / "autograded" / student / ASSIGNMENT / NOTEBOOK)
+    nb = _read(course.root / "autograded" / student / ASSIGNMENT / NOTEBOOK)
+    out["timed_out"] = timed_out(nb)
+    present = _grade_ids(nb)
+    out["missing_tests"] = [k for k in out["cells"] if k not in present]
     return out
 
 
-def timed_out(notebook: pathlib.Path) -> List[str]:
-    """The cells (grade id, or ``cell N``) that the time limit stopped in a graded notebook."""
+def _read(notebook: pathlib.Path) -> dict:
     try:
-        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        return json.loads(notebook.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return []
+        return {}
+
+
+def timed_out(nb: dict) -> List[str]:
+    """The cells (grade id, or ``cell N``) that the time limit stopped in a graded notebook."""
     out = []
     for i, cell in enumerate(nb.get("cells", [])):
         if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
@@ -355,8 +372,21 @@ def autograde_all(course: Course, students: List[str], jobs: int, feedback: bool
 
     serialize_gradebook(CourseLock(course.root))
     if jobs <= 1 or len(students) <= 1:
-        for student in students:
-            done(*grade_one(course, student, feedback))
+        stopped = []  # nbgrader reports a KeyboardInterrupt as a failed step: remember it
+
+        def interrupt(signum, frame):
+            stopped.append(signum)
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGINT, interrupt)
+        try:
+            for student in students:
+                result = grade_one(course, student, feedback)
+                if stopped:
+                    raise KeyboardInterrupt
+                done(*result)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         return out
     ctx = multiprocessing.get_context("spawn")
     todo, results = ctx.Queue(), ctx.Queue()

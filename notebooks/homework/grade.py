@@ -43,20 +43,34 @@ HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
-from autograde import (ASSIGNMENT, NOTEBOOK, Course, GradingError,  # noqa: E402
-                       autograde_all, changed_since_graded, graded, kernel_problem, submissions)
+from autograde import (  # noqa: E402
+    ASSIGNMENT,
+    NOTEBOOK,
+    Course,
+    GradingError,
+    autograde_all,
+    changed_since_graded,
+    graded,
+    kernel_problem,
+    submissions,
+)
 
 SOURCE = HERE / "source" / ASSIGNMENT / NOTEBOOK
 SAMPLES_BUILD = REPO / "build" / "homework-samples"
 COURSE = REPO / "build" / "homework"
 MANIFEST = ".l10-samples.json"
 # Autograded points each sample must earn (of 17; the written answer, 2 points, is graded by
-# hand). partial: 1 (ex. 1, selected but not frozen) + 2 (ex. 2, fan-out instead of fan-in:
+# hand). untouched: 1 (ex. 3's nets are not tied: true of a student who did nothing there, and
+# the one test that cannot tell; every other test needs the student's code). partial: 1 (ex. 1, selected but not frozen) + 2 (ex. 2, fan-out instead of fan-in:
 # its initializer was used, its spread is wrong) + 3 (ex. 3) + 2 (ex. 4: equal values, not
 # tied; its gradient is right) + 1 (ex. 5.1) + 0 (ex. 5.3 not done).
 # syntax: everything but the 2 points of exercise 1, whose answer cell does not parse.
-EXPECTED = {"solution": 17, "untouched": 0, "partial": 9, "syntax": 15}
+EXPECTED = {"solution": 17, "untouched": 1, "partial": 9, "syntax": 15}
 GENERATED = ("solution", "untouched", "syntax")  # made here; the others are kept in --samples
+
+
+def _jobs(n: int) -> str:
+    return f"{n} job" + ("s" if n != 1 else "")
 
 
 def default_jobs() -> int:
@@ -150,9 +164,13 @@ def make_submissions(build: pathlib.Path, samples: pathlib.Path, names) -> None:
 
 
 def _line(name: str, s: dict) -> str:
-    extra = f"  (stopped by the {s['limit']} s limit: {', '.join(s['timed_out'])})" \
-        if s.get("timed_out") else ""
-    return f"{name}: {s['score']:g} / {s['max']:g}{extra}"
+    notes = []
+    if s.get("timed_out"):
+        notes.append(f"stopped by the {s['limit']} s limit: {', '.join(s['timed_out'])}")
+    if s.get("missing_tests"):
+        notes.append(f"its notebook lacks {len(s['missing_tests'])} of the {len(s['cells'])} "
+                     "test cells")
+    return f"{name}: {s['score']:g} / {s['max']:g}" + "".join(f"  ({n})" for n in notes)
 
 
 def grade_samples(build: pathlib.Path, samples: pathlib.Path, names, jobs: int) -> dict:
@@ -245,7 +263,7 @@ def grade_course(root: pathlib.Path, jobs: int, regrade=(), feedback: bool = Fal
     changed = [s for s in done if changed_since_graded(root, s) and s not in regrade]
     todo = [s for s in students if s not in done or s in regrade]
     out(f"{len(students)} submissions in {root / 'submitted'}: {len(done)} already graded, "
-        f"{len(todo)} to grade with {min(jobs, max(1, len(todo)))} jobs "
+        f"{len(todo)} to grade with {_jobs(min(jobs, max(1, len(todo))))} "
         f"(each cell stops after {course.timeout} s)")
     for s in changed:
         out(f"{s}: handed in again after it was graded; `--regrade {s}` grades it again")
@@ -262,7 +280,7 @@ def grade_course(root: pathlib.Path, jobs: int, regrade=(), feedback: bool = Fal
     took = time.perf_counter() - start
     if todo:
         out(f"graded {len(todo)} in {took:.0f} s ({took / len(todo):.1f} s per submission, "
-            f"{jobs} jobs); gradebook {root / 'gradebook.db'}")
+            f"{_jobs(jobs)}); gradebook {root / 'gradebook.db'}")
     return {"graded": results, "skipped": sorted(done), "changed": changed, "seconds": took,
             "jobs": jobs}
 

@@ -41,9 +41,13 @@ c.KernelManager.ip = os.path.join(tempfile.gettempdir(), f"l10-kernel-{os.getpid
 TIMEOUT = int(os.environ.get("L10_HOMEWORK_TIMEOUT") or 120)
 c.Execute.timeout = TIMEOUT
 _STOPPED = (f"this cell ran over the grader's limit of {TIMEOUT} s and was stopped\n"
-            f"Each cell may run for {TIMEOUT} seconds; the KeyboardInterrupt above shows the "
-            "line this one was running when it was stopped (a loop that never ends?). The "
-            "cells below ran as usual. Fix it, then run every cell from the top (Kernel → "
-            "Restart & Run All) and check that it finishes.")
+            f"Each cell may run for {TIMEOUT} seconds; this one was still running (a loop "
+            "that never ends?) and was interrupted: a KeyboardInterrupt above, if shown, points "
+            "at the line it was on. The cells below ran as usual. Fix it, then run every cell "
+            "from the top (Kernel → Restart & Run All) and check that it finishes.")
+# jupyter_client interrupts every kernel before it shuts it down, and a kernel still busy with a
+# message then logs "ERROR | KeyboardInterrupt caught in kernel", which means nothing here: the
+# grading kernels log only what is critical (a failing cell is in the notebook, not the log).
+c.Execute.extra_arguments = ["--IPKernelApp.log_level=CRITICAL"]
 c.Execute.error_on_timeout = {"ename": "CellTimeoutError", "evalue": _STOPPED,
                               "traceback": [f"\x1b[0;31mCellTimeoutError\x1b[0m: {_STOPPED}"]}
