@@ -1,50 +1,44 @@
-"""make homework: nbgrader generates the student version and autogrades four submissions.
+"""The graded assignment, as its instructor and its students meet it (nbgrader).
 
-The pipeline (``notebooks/homework/grade.py``) runs once per module, in a subprocess with this
-venv's Python and a temporary build folder; every test below reads that one run. The
-wrong-kind-of-object tests of the homework's assertions run in this process.
+- ``make homework`` (``grade.py samples``) grades the sample submissions in its own folder:
+  a real submission and a hand grade in the course directory stay as they were, it runs
+  twice in a row, and it refuses a folder holding files it did not write.
+- ``make grade`` (``grade.py course``) grades the catalogue of ``tests/homework/``
+  (submissions written as students write them, ``catalogue.json`` says what each must earn)
+  two at a time into one gradebook; each failing test's first line names the mistake and
+  fits in ``nbgrader validate``; a second run grades nothing again; an interrupted run is
+  finished by the next one.
+- The solution notebook's model answers state what the notebook really prints.
 """
+import doctest
+import hashlib
 import json
+import os
 import pathlib
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
-from mxnet import autograd, nd
-from mxnet.gluon import nn
-
-from l10_params import fresh_names, lecture_mlp, lecture_tied_mlp, snapshot, testing
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HOMEWORK = ROOT / "notebooks" / "homework"
 GRADE = HOMEWORK / "grade.py"
-PARTIAL = ROOT / "tests" / "homework" / "partial.ipynb"
-EXPECTED_LINES = ["solution: 17 / 17", "untouched: 0 / 17", "partial: 7 / 17", "syntax: 15 / 17"]
-# what the partial submission earns, cell by cell (see tests/homework/partial.ipynb)
-PARTIAL_CELLS = {
-    "ex1-test-select": 1, "ex1-test-freeze": 0,            # selected, not frozen
-    "ex2-test-used": 1, "ex2-test-class": 1, "ex2-test-std": 0,   # fan-out for fan-in
-    "ex3-test-equal": 1, "ex3-test-not-tied": 1, "ex3-test-independent": 1,
-    "ex4-test-tied": 0, "ex4-test-grad": 0,                # equal values, separate objects
-    "ex5-1-test": 1, "ex5-3-test-losses": 0, "ex5-3-test-norms": 0,   # 5.3 not done
-}
-pytestmark = pytest.mark.notebook
+SOURCE = HOMEWORK / "source" / "params" / "params.ipynb"
+CATALOGUE = ROOT / "tests" / "homework"
+EXPECTED = json.loads((CATALOGUE / "catalogue.json").read_text(encoding="utf-8"))["submissions"]
+TIMEOUT = 40  # seconds per cell while testing (the course's limit is 120): the endless loop
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+VALIDATE_WIDTH = 87  # nbgrader validate cuts a traceback line longer than this (with its indent)
+pytestmark = pytest.mark.homework
 
 
-def run_grade(*args, timeout=600):
+def run_grade(*args, timeout=1200, cwd=ROOT, env=None):
     return subprocess.run([sys.executable, str(GRADE), *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT)
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """One run of the whole pipeline: (completed process, JSON result, build folder)."""
-    tmp = tmp_path_factory.mktemp("homework")
-    build, out = tmp / "build", tmp / "result.json"
-    run = run_grade("--build", build, "--json", out)
-    assert out.is_file(), f"grade.py wrote no result:\n{run.stdout}\n{run.stderr}"
-    return run, json.loads(out.read_text()), build
+                          text=True, timeout=timeout, cwd=cwd, env=env)
 
 
 def _nb(path):
@@ -56,190 +50,416 @@ def _cells(nb):
             if "nbgrader" in c["metadata"]}
 
 
-# the pipeline
+def _points():
+    return {k: c["metadata"]["nbgrader"]["points"] for k, c in _cells(_nb(SOURCE)).items()
+            if c["metadata"]["nbgrader"]["grade"] and c["cell_type"] == "code"}
 
-def test_prints_the_four_expected_scores(graded):
-    run, _, _ = graded
-    lines = [ln for ln in run.stdout.splitlines() if re.match(r"^\w+: \d+ / \d+", ln)]
-    assert lines == EXPECTED_LINES, run.stdout + run.stderr
+
+def _errors(notebook):
+    """grade_id -> the text of the last error output of that cell (ANSI colours removed)."""
+    out = {}
+    for i, cell in enumerate(_nb(notebook)["cells"]):
+        gid = cell["metadata"].get("nbgrader", {}).get("grade_id", f"cell {i + 1}")
+        errs = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errs:
+            out[gid] = ANSI.sub("", errs[-1]["traceback"][-1])
+    return out
+
+
+def _tree(folder):
+    """path -> sha256 of every file under ``folder``."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _put(course, student, notebook):
+    dest = course / "submitted" / student / "params" / "params.ipynb"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(notebook, dest)
+
+
+# -- the catalogue, graded as a course ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """The catalogue graded by ``grade.py course --jobs 2 --feedback``: (process, result
+    JSON, course folder)."""
+    root = tmp_path_factory.mktemp("course")
+    for name in EXPECTED:
+        _put(root, name, CATALOGUE / f"{name}.ipynb")
+    env = dict(os.environ, L10_HOMEWORK_TIMEOUT=str(TIMEOUT))
+    out = root.parent / "course.json"
+    run = run_grade("course", "--course", root, "--jobs", 2, "--feedback", "--json", out,
+                    env=env)
+    assert out.is_file(), run.stdout + run.stderr
+    return run, json.loads(out.read_text()), root
+
+
+def test_catalogue_covers_what_students_do():
+    names = sorted(p.stem for p in CATALOGUE.glob("*.ipynb"))
+    assert names == sorted(EXPECTED)
+    assert len(names) >= 14
+    for required in ("plain-gluon", "legacy-nd", "out-of-order", "endless-loop",
+                     "syntax-error", "empty"):
+        assert required in names
+    tested = {gid.split("-")[0] for v in EXPECTED.values() if isinstance(v["fails"], dict)
+              if v.get("one_mistake") for gid in v["fails"]}
+    assert tested >= {"ex1", "ex2", "ex3", "ex4", "ex5"}  # a mistake of every exercise
+    plain = "".join("".join(c["source"]) for c in _nb(CATALOGUE / "plain-gluon.ipynb")["cells"]
+                    if c["metadata"].get("nbgrader", {}).get("solution"))
+    assert not re.search(r"\b(freeze|select|copy_params|tied_dense|reinitialize)\(", plain)
+    legacy = "".join("".join(c["source"]) for c in _nb(CATALOGUE / "legacy-nd.ipynb")["cells"])
+    assert "npx.reset_np()" in legacy and "nd.random.normal" in legacy
+    assert _nb(CATALOGUE / "empty.ipynb")["cells"] == []
+    counts = [c["execution_count"] for c in _nb(CATALOGUE / "out-of-order.ipynb")["cells"]
+              if c["cell_type"] == "code"]
+    assert counts != sorted(counts)
+
+
+def test_grading_says_nothing_misleading(course):
+    run, result, _ = course
     assert run.returncode == 0, run.stdout + run.stderr
+    text = run.stdout + run.stderr
+    for noise in ("db_assignments", "without encryption", "Traceback", "database is locked",
+                  "WARNING", "ERROR"):
+        assert noise not in text, text
+    assert f"{len(EXPECTED)} submissions" in run.stdout
+    assert not result["skipped"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_submission_earns_what_it_should(course, name):
+    _, result, _ = course
+    got = result["graded"][name]
+    fails = EXPECTED[name]["fails"]
+    points = _points()
+    want = (dict.fromkeys(points, 0) if fails == "all" else
+            {k: 0 if k in fails else v for k, v in points.items()})
+    assert got["cells"] == want
+    assert got["score"] == sum(want.values()) and got["max"] == sum(points.values()) == 17
+    assert got.get("timed_out", []) == EXPECTED[name].get("timed_out", [])
+
+
+@pytest.mark.parametrize("name", sorted(k for k, v in EXPECTED.items()
+                                        if isinstance(v["fails"], dict) and v["fails"]))
+def test_each_failing_test_names_the_mistake_in_its_first_line(course, name):
+    _, _, root = course
+    errors = _errors(root / "autograded" / name / "params" / "params.ipynb")
+    for gid, fragment in EXPECTED[name]["fails"].items():
+        assert gid in errors, f"{gid} of {name} failed without an error output"
+        first = errors[gid].splitlines()[0]
+        assert fragment in first, (gid, first)
+        # nbgrader validate indents by 4 and cuts longer lines: the first line shows whole
+        assert len("    " + first) <= VALIDATE_WIDTH, (gid, first, len(first))
+        assert len(errors[gid]) < 1500, (gid, len(errors[gid]))  # long values shortened
+
+
+def test_one_mistake_costs_one_test():
+    for name, v in EXPECTED.items():
+        if v.get("one_mistake"):
+            assert len(v["fails"]) == 1, name
+
+
+def test_a_timed_out_cell_says_the_limit_and_which_cell(course):
+    run, _, root = course
+    assert (f"endless-loop: 14 / 17  (stopped by the {TIMEOUT} s limit: ex5-3-solution)"
+            in run.stdout)
+    errors = _errors(root / "autograded" / "endless-loop" / "params" / "params.ipynb")
+    said = errors["ex5-3-solution"]
+    assert said.startswith(f"CellTimeoutError: this cell ran over the grader's limit of "
+                           f"{TIMEOUT} s and was stopped")
+    assert "a loop that never ends?" in said and "Kernel → Restart & Run All" in said
+    assert len("    " + said.splitlines()[0]) <= VALIDATE_WIDTH
+    cell = _cells(_nb(root / "autograded" / "endless-loop" / "params" / "params.ipynb"))[
+        "ex5-3-solution"]
+    for out in cell["outputs"]:  # when the kernel's KeyboardInterrupt arrived in time, it
+        if out.get("ename") == "KeyboardInterrupt":  # points at a line of the loop
+            shown = ANSI.sub("", "\n".join(out["traceback"]))
+            assert re.search(r"----> +([5-9]|10) ", shown), shown
+
+
+def test_an_empty_notebook_is_reported(course):
+    run, _, _ = course
+    assert "empty: 0 / 17  (its notebook lacks 12 of the 12 test cells)" in run.stdout
+
+
+def test_feedback_pages_show_the_messages_and_stay_small(course):
+    _, result, root = course
+    for name, v in EXPECTED.items():
+        html = root / "feedback" / name / "params" / "params.html"
+        assert html.is_file(), name
+        assert html.stat().st_size < 400_000, (name, html.stat().st_size)
+        if isinstance(v["fails"], dict):
+            text = html.read_text(encoding="utf-8").replace("&#39;", "'").replace(
+                "&quot;", '"').replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
+            for fragment in v["fails"].values():
+                assert fragment in text, (name, fragment)
+    assert result["graded"]["plain-gluon"]["feedback"]
+
+
+def test_the_message_names_objects_as_the_student_did(course):
+    _, _, root = course
+    said = _errors(root / "autograded" / "ex3-weights-only" / "params" / "params.ipynb")
+    text = said["ex3-test-equal"]
+    assert "expected: every value of pretrained[0] in student[0]" in text
+    assert "(pretrained[0] 1." in text or "(pretrained[0] -" in text  # the values, by name
+    said = _errors(root / "autograded" / "ex5-float32" / "params" / "params.ipynb")
+    assert "found: list of 5 numpy.float32: [" in said["ex5-3-test-losses"]
+    said = _errors(root / "autograded" / "endless-loop" / "params" / "params.ipynb")
+    assert len(said["ex5-3-test-losses"]) < 600  # a list of a thousand losses, shortened
+    assert ", ..., " in said["ex5-3-test-losses"]
+
+
+def test_failed_claims_show_the_cell_not_the_library(course):
+    _, _, root = course
+    nb = _nb(root / "autograded" / "ex3-tied" / "params" / "params.ipynb")
+    cell = _cells(nb)["ex3-test-not-tied"]
+    shown = ANSI.sub("", "\n".join(cell["outputs"][-1]["traceback"]))
+    assert "testing.assert_not_tied(pretrained[i], student[i]" in shown
+    assert "l10_params" not in shown and "raise fail" not in shown
+
+
+def test_a_second_run_grades_nothing_twice(course):
+    _, result, root = course
+    before = _tree(root)
+    run = run_grade("course", "--course", root, "--jobs", 2)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (f"{len(EXPECTED)} submissions in {root / 'submitted'}: {len(EXPECTED)} already "
+            f"graded, 0 to grade") in run.stdout
+    assert _tree(root) == before  # not a byte changed: gradebook, autograded, feedback
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "l10-params") as gb:
+        subs = gb.find_assignment("params").submissions
+        assert sorted(s.student.id for s in subs) == sorted(EXPECTED)
+        for s in subs:
+            grades = [g.name for nb in s.notebooks for g in nb.grades]
+            assert len(grades) == len(set(grades))
+
+
+def test_nbgrader_validate_shows_each_first_line_whole(tmp_path):
+    """A student runs ``nbgrader validate`` on the notebook, outside the course."""
+    shutil.copy(CATALOGUE / "ex3-weights-only.ipynb", tmp_path / "params.ipynb")
+    run = subprocess.run([str(pathlib.Path(sys.executable).parent / "nbgrader"), "validate",
+                          "params.ipynb"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=600)
+    out = run.stdout
+    assert "VALIDATION FAILED ON 1 CELL(S)" in out, out + run.stderr
+    line = next(ln for ln in out.splitlines() if "AssertionError:" in ln)
+    assert line.strip() == ("AssertionError: student[0]: weights copied, biases not: copy "
+                            "the biases too"), line
+    assert "l10_params/testing" not in out
+
+
+# -- an interrupted run ---------------------------------------------------------------------
+
+def _kernels_of(course):
+    """pids of running processes started for grading ``course`` (they carry its path)."""
+    found = []
+    for proc in pathlib.Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            env = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"L10_HOMEWORK_BUILD={course}".encode() in env:
+            found.append(int(proc.name))
+    return found
+
+
+def test_an_interrupted_run_is_finished_by_the_next(tmp_path):
+    course = tmp_path / "course"
+    for student in ("ann", "bob", "cem"):
+        _put(course, student, CATALOGUE / "plain-gluon.ipynb")
+    proc = subprocess.Popen([sys.executable, str(GRADE), "course", "--course", str(course),
+                             "--jobs", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT)
+    first = ""
+    for line in proc.stdout:  # stop it as soon as one submission is graded
+        if re.match(r"^\w+: 17 / 17", line):
+            first = line.split(":")[0]
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=120)
+    assert first == "ann" and proc.returncode == 130, out + err
+    assert "running the same command again grades the rest" in err
+    deadline = time.monotonic() + 20
+    while _kernels_of(course) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _kernels_of(course), "a kernel outlived the interrupted run"
+    ann = course / "autograded" / "ann" / "params" / "params.ipynb"
+    stamp = ann.stat().st_mtime_ns
+    run = run_grade("course", "--course", course, "--jobs", 2)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "3 submissions" in run.stdout and "1 already graded, 2 to grade" in run.stdout
+    assert "bob: 17 / 17" in run.stdout and "cem: 17 / 17" in run.stdout
+    assert "ann:" not in run.stdout
+    assert ann.stat().st_mtime_ns == stamp  # not graded twice
+
+
+def test_no_submissions_is_one_line(tmp_path):
+    run = run_grade("course", "--course", tmp_path / "nowhere", timeout=60)
+    assert run.returncode == 1
+    assert run.stderr.startswith("homework: no submissions: ")
     assert "Traceback" not in run.stderr
 
 
-def test_scores_cell_by_cell(graded):
-    _, result, _ = graded
-    scores = result["scores"]
-    solution = _cells(_nb(HOMEWORK / "source" / "params" / "params.ipynb"))
-    points = {k: c["metadata"]["nbgrader"]["points"] for k, c in solution.items()
-              if c["metadata"]["nbgrader"]["grade"] and c["cell_type"] == "code"}
-    assert sum(points.values()) == scores["solution"]["max"] == 17
-    assert scores["solution"]["cells"] == points
-    assert scores["untouched"]["cells"] == dict.fromkeys(points, 0)
-    assert scores["partial"]["cells"] == PARTIAL_CELLS
-    broken = {"ex1-test-select", "ex1-test-freeze"}  # they need the answer cell that fails
-    assert scores["syntax"]["cells"] == {k: 0 if k in broken else v for k, v in points.items()}
-    assert {s["manual_max"] for s in scores.values()} == {2}
+# -- make homework: the samples, in their own folder ----------------------------------------
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    """The project's files in a new folder (as a fresh clone has them), with this venv, and a
+    course directory that an instructor has graded: one real submission and a hand grade."""
+    root = tmp_path_factory.mktemp("clone")
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.split()
+    for f in files:
+        if (ROOT / f).is_file():
+            (root / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / f, root / f)
+    os.symlink(pathlib.Path(sys.executable).parent.parent, root / ".venv")
+    course = root / "build" / "homework"
+    _put(course, "alice", CATALOGUE / "ex3-weights-only.ipynb")
+    run = run_grade("course", "--course", course, "--jobs", 1, "--feedback", cwd=root)
+    assert run.returncode == 0, run.stdout + run.stderr
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "l10-params") as gb:
+        grade = gb.find_grade("ex5-2-answer", "params", "params", "alice")
+        grade.manual_score = 1.5
+        gb.find_comment("ex5-2-answer", "params", "params", "alice").manual_comment = "Good."
+        gb.db.commit()
+    return root
 
 
-def test_an_edited_test_cell_is_restored(graded):
-    """The kept partial submission replaced test cell ex4-test-grad by ``pass``; nbgrader
-    grades the original test from its gradebook, so that cell still earns 0 (README)."""
-    edited = "".join(_cells(_nb(PARTIAL))["ex4-test-grad"]["source"])
-    assert edited.startswith("pass") and "assert_grad_is_sum" not in edited
-    _, result, _ = graded
-    assert result["scores"]["partial"]["cells"]["ex4-test-grad"] == 0
+def _make_homework_recipe():
+    lines = (ROOT / "Makefile").read_text().splitlines()
+    i = lines.index(next(ln for ln in lines if ln.startswith("homework:")))
+    return lines[i + 1].strip()
 
 
-def test_student_version_has_no_solutions(graded):
-    _, _, build = graded
-    text = (build / "release" / "params" / "params.ipynb").read_text(encoding="utf-8")
-    release = _cells(json.loads(text))
+def _hand_grade(course):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "l10-params") as gb:
+        g = gb.find_grade("ex5-2-answer", "params", "params", "alice")
+        c = gb.find_comment("ex5-2-answer", "params", "params", "alice")
+        return g.manual_score, c.manual_comment, gb.find_submission("params", "alice").score
+
+
+def test_make_homework_leaves_the_course_directory_alone(clone):
+    recipe = _make_homework_recipe()
+    assert recipe == "$(BIN)/python notebooks/homework/grade.py"
+    course = clone / "build" / "homework"
+    before, grade = _tree(course), _hand_grade(course)
+    assert grade[:2] == (1.5, "Good.")
+    run = subprocess.run([str(clone / ".venv" / "bin" / "python"),
+                          "notebooks/homework/grade.py"], cwd=clone, capture_output=True,
+                         text=True, timeout=1200)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = [ln for ln in run.stdout.splitlines() if re.match(r"^\w+: \d+ / \d+", ln)]
+    assert lines == ["solution: 17 / 17", "untouched: 1 / 17", "partial: 9 / 17",
+                     "syntax: 15 / 17"], run.stdout
+    assert "without encryption" not in run.stdout + run.stderr
+    assert _tree(course) == before  # the submission, the gradebook, the feedback
+    assert _hand_grade(course) == grade
+    samples = clone / "build" / "homework-samples"
+    assert (samples / "gradebook.db").is_file() and (samples / ".l10-samples.json").is_file()
+
+
+def test_make_homework_runs_again_and_refuses_what_it_did_not_write(clone):
+    samples = clone / "build" / "homework-samples"
+    args = [str(clone / ".venv" / "bin" / "python"), "notebooks/homework/grade.py", "--only",
+            "untouched", "--jobs", "1"]
+    run = subprocess.run(args, cwd=clone, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0 and "untouched: 1 / 17" in run.stdout, run.stdout + run.stderr
+    assert not (samples / "submitted" / "partial").exists()  # the last run's files went
+    mine = samples / "submitted" / "zoe" / "params" / "params.ipynb"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("{}")
+    run = subprocess.run(args, cwd=clone, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 2
+    assert "is not only sample output: submitted/zoe/params/params.ipynb were not written by " \
+           "a sample run" in run.stderr, run.stderr
+    assert mine.read_text() == "{}" and (samples / "gradebook.db").is_file()
+
+
+def test_student_version_has_no_solutions(clone):
+    release = clone / "build" / "homework-samples" / "release" / "params" / "params.ipynb"
+    text = release.read_text(encoding="utf-8")
+    cells = _cells(json.loads(text))
     assert "BEGIN SOLUTION" not in text and "copy_params(pretrained[0]" not in text
-    assert "params=shared.params" not in text and "DeferredInitializationError" not in text
-    assert "raise NotImplementedError()" in "".join(release["ex4-solution"]["source"])
-    assert "YOUR ANSWER HERE" in "".join(release["ex5-2-answer"]["source"])
-    source = _cells(_nb(HOMEWORK / "source" / "params" / "params.ipynb"))
-    for gid in ("ex4-test-grad", "ex5-1-test"):  # the graded cells reach the student as written
-        assert release[gid]["source"] == source[gid]["source"]
-    assert (build / "gradebook.db").is_file()
+    assert "params=shared.params" not in text and "(256, -1)" not in text
+    assert "raise NotImplementedError()" in "".join(cells["ex4-solution"]["source"])
+    assert "YOUR ANSWER HERE" in "".join(cells["ex5-2-answer"]["source"])
+    source = _cells(_nb(SOURCE))
+    for gid in ("ex4-test-grad", "ex5-1-test", "setup"):  # graded cells reach students as written
+        assert cells[gid]["source"] == source[gid]["source"]
 
 
-def test_feedback_shows_what_testing_says(graded):
-    _, result, build = graded
-    html = pathlib.Path(result["feedback"])
-    assert html == build / "feedback" / "partial" / "params" / "params.html"
-    text = html.read_text(encoding="utf-8").replace("&#39;", "'")
-    for message in ["are not frozen (grad_req should be 'null')",
-                    "freeze them: freeze(net, pattern)",
-                    "do not look like Normal(",
-                    "equal values but separate objects: build the second layer with "
-                    "params=first.params"]:
-        assert message in text, message
-
-
-def test_syntax_error_and_out_of_order_runs_are_graded(graded):
-    _, _, build = graded
-    broken = _cells(_nb(build / "submitted" / "syntax" / "params" / "params.ipynb"))
-    with pytest.raises(SyntaxError):
-        compile("".join(broken["ex1-solution"]["source"]), "cell", "exec")
-    counts = [c["execution_count"] for c in _nb(PARTIAL)["cells"] if c["cell_type"] == "code"]
-    assert counts != sorted(counts)  # the kept submission was run out of order
-
-
-def test_missing_submission_is_one_line(tmp_path):
-    run = run_grade("--build", tmp_path / "build", "--samples", tmp_path, "--only", "partial",
-                    timeout=120)
-    assert run.returncode == 1
-    assert run.stdout.startswith(f"partial: missing submission: {tmp_path / 'partial.ipynb'} "
-                                 "does not exist")
-    assert "Traceback" not in run.stdout + run.stderr
+def test_an_edited_test_cell_is_restored(course):
+    """The kept partial submission replaced test cell ex4-test-grad by ``pass``; nbgrader
+    grades the original test from its gradebook (its gradient is right: it earns 2)."""
+    edited = "".join(_cells(_nb(CATALOGUE / "partial.ipynb"))["ex4-test-grad"]["source"])
+    assert edited.startswith("pass") and "assert_grad_is_sum" not in edited
+    _, result, root = course
+    graded = "".join(_cells(_nb(root / "autograded" / "partial" / "params" / "params.ipynb"))
+                     ["ex4-test-grad"]["source"])
+    assert "assert_grad_is_sum" in graded
+    assert result["graded"]["partial"]["cells"]["ex4-test-grad"] == 2
 
 
 def test_kernel_is_the_venvs():
     sys.path.insert(0, str(HOMEWORK))
     try:
-        import grade
+        import autograde
     finally:
         sys.path.remove(str(HOMEWORK))
-    assert grade.kernel_problem() == ""
+    assert autograde.kernel_problem() == ""
 
 
-# the assertions the test cells use: the wrong kind of object is a TypeError saying what they take
+# -- what the assignment says is true -------------------------------------------------------
 
-@pytest.mark.parametrize("call, message", [
-    (lambda net, X: testing.assert_param_at(net, "0.bias", net[0].bias.data()),
-     r"assert_param_at takes a gluon.Parameter as param, not NDArray \(that is its values"),
-    (lambda net, X: testing.assert_param_at(net[0].bias, "0.bias", net[0].bias),
-     r"assert_param_at: net must be a gluon.Block \(the network itself\), not Parameter"),
-    (lambda net, X: testing.assert_param_at(net, 0, net[0].bias),
-     r"path must be a structural path such as '0.1.bias', not 0"),
-    (lambda net, X: testing.assert_grad_is_sum(X, X),
-     r"assert_grad_is_sum: net must be a gluon.Block \(the network itself\), not NDArray"),
-    (lambda net, X: testing.assert_grad_is_sum(net, X, [net[1].weight.grad()]),
-     r"grads must be a dict \{structural path: gradient\}, e.g. \{'1.weight': g\}, not list"),
-    (lambda net, X: testing.assert_grad_is_sum(net, X, {"1.weight": net[1].weight}),
-     r"takes the gradient for '1.weight' as an array .*not Parameter: pass its gradient"),
-    (lambda net, X: testing.assert_grad_norms(net, [1.0]),
-     r"reported must be a dict \{structural path: norm\}, e.g. \{'0.weight': 0.12\}, not list"),
-    (lambda net, X: testing.assert_grad_norms(net, dict.fromkeys(["0.weight", "1.weight",
-                                                                   "2.weight", "3.weight"], "big")),
-     r"the norm for '0.weight' must be a number, e.g. float\(np.linalg.norm\(p.grad\(\)\)\)"),
-    (lambda net, X: testing.assert_params_equal(net[0].weight.data(), net[0].weight),
-     r"assert_params_equal takes nets, layers, Parameters or Snapshots, not NDArray as a: "
-     r"pass the Parameter"),
-    (lambda net, X: testing.assert_tied(net[1].weight.data(), net[2].weight),
-     r"assert_tied takes two Parameters or two layers, not NDArray and Parameter"),
-    (lambda net, X: testing.assert_not_tied("dense0", net[1]),
-     r"assert_not_tied takes two Parameters or two layers, not str and Dense"),
-    (lambda net, X: testing.assert_frozen([net[0]]), r"must be a gluon.Block.*not list"),
-    (lambda net, X: testing.assert_selects(net, ".*bias", "dense0_bias"),
-     r"expected_names must be a list of parameter names such as \['dense0_weight'\]"),
-    (lambda net, X: testing.assert_init_matches(None, "zeros"),
-     r"must be a gluon.Block, a ParameterDict or a Parameter, not NoneType"),
-])
-def test_wrong_kind_of_object_is_a_type_error(call, message):
-    net, X = lecture_tied_mlp(ctx="cpu", seed=0)
-    before = snapshot(net)
-    with pytest.raises(TypeError, match=message):
-        call(net, X)
-    testing.assert_params_equal(before, net)  # a refused call changes nothing
+def test_the_time_limit_is_stated_where_people_read():
+    config = (HOMEWORK / "nbgrader_config.py").read_text()
+    limit = int(re.search(r'L10_HOMEWORK_TIMEOUT"\) or (\d+)\)', config).group(1))
+    intro = "".join(_cells(_nb(SOURCE))["intro"]["source"])
+    assert f"**{limit} seconds**" in intro and f"**{limit} 秒**" in intro
+    assert f"{limit} seconds" in (ROOT / "docs" / "homework.md").read_text()
 
 
-# the new assertions pass on a true claim and say the likely mistake on a false one
+def test_model_answers_state_what_the_notebook_prints():
+    """Each model answer's examples (``>>>`` lines) run in the solution notebook's kernel,
+    right after the cells above the answer, in the notebook's mode (npx.set_np()); what each
+    prints must be what the answer says. Every tuple the answer quotes is one of them."""
+    import nbformat
+    from nbclient import NotebookClient
 
-def test_assert_param_at_names_the_mistake():
-    with fresh_names():
-        inner = nn.Sequential()
-        inner.add(nn.Dense(3, in_units=2), nn.Dense(2, in_units=3))
-        net = nn.Sequential()
-        net.add(inner, nn.Dense(1, in_units=2))
-    testing.assert_param_at(net, "0.1.bias", inner[1].bias)
-    with pytest.raises(AssertionError, match=r"expected the Parameter at path '0.1.bias' "
-                       r"\(dense1_bias, shape \(2,\)\), found dense1_weight, which is at path "
-                       r"'0.1.weight': the right layer but the wrong parameter: take .bias"):
-        testing.assert_param_at(net, "0.1.bias", inner[1].weight)
-    with pytest.raises(AssertionError, match=r"found dense0_bias, which is at path '0.0.bias': "
-                       r"the right kind of parameter in the wrong layer; .*net\[0\]\[1\].bias"):
-        testing.assert_param_at(net, "0.1.bias", inner[0].bias)
-    with pytest.raises(ValueError, match=r"net has no parameter at path '1.1.bias'; its paths "
-                       r"are 0.0.weight, 0.0.bias"):
-        testing.assert_param_at(net, "1.1.bias", inner[0].bias)
-
-
-def test_assert_grad_is_sum_and_its_mistakes():
-    net, X = lecture_tied_mlp(ctx="cpu", seed=0)
-    with autograd.record():
-        out = net(X).sum()
-    out.backward()
-    testing.assert_grad_is_sum(net, X, {"1.weight": net[1].weight.grad(),
-                                        "dense0_bias": net[2].bias.grad().asnumpy()})
-    with pytest.raises(AssertionError, match=r"likely mistake: it is 2 times the sum: "
-                       r"gradients added up over several backward passes"):
-        testing.assert_grad_is_sum(net, X, {"1.weight": 2 * net[1].weight.grad()})
-    with pytest.raises(AssertionError, match=r"likely mistake: it is all zeros"):
-        testing.assert_grad_is_sum(net, X, {"1.weight": 0 * net[1].weight.grad()})
-    with pytest.raises(AssertionError, match=r"'0.weight' is not a tied parameter of this net; "
-                       r"the tied ones are 1.weight = 2.weight"):
-        testing.assert_grad_is_sum(net, X, {"0.weight": net[0].weight.grad()})
-    plain, Xp = lecture_mlp(ctx="cpu", seed=0)
-    with pytest.raises(AssertionError, match=r"expected tied parameters, found none.*"
-                       r"params=first.params"):
-        testing.assert_grad_is_sum(plain, Xp)
-
-
-def test_assert_grad_norms_and_its_mistakes():
-    net, X = lecture_tied_mlp(ctx="cpu", seed=0)
-    with autograd.record():
-        out = net(X).sum()
-    out.backward()
-    norms = {f"{i}.weight": float(nd.norm(net[i].weight.grad()).asscalar()) for i in range(4)}
-    testing.assert_grad_norms(net, norms)
-    assert norms["1.weight"] == norms["2.weight"]  # one Parameter, one gradient
-    values = dict(norms, **{"0.weight": float(nd.norm(net[0].weight.data()).asscalar())})
-    with pytest.raises(AssertionError, match=r"1 of 4 gradient norms differ:\n  0.weight "
-                       r"\(dense1_weight\): expected .*that is the norm of the weight's values"):
-        testing.assert_grad_norms(net, values)
-    with pytest.raises(AssertionError, match=r"missing: '0.weight'; unknown keys: "
-                       r"'dense1_weight' \(a Gluon name: its path is '0.weight'\)"):
-        testing.assert_grad_norms(net, {"dense1_weight": 1.0, "1.weight": 1.0, "2.weight": 1.0,
-                                        "3.weight": 1.0})
+    nb = nbformat.read(str(SOURCE), as_version=4)
+    answers = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+               and c.metadata.get("nbgrader", {}).get("solution")]
+    assert answers
+    checks = []
+    for i, cell in reversed(answers):
+        text = "\n".join(ln for ln in cell.source.splitlines() if not ln.startswith("```"))
+        examples = doctest.DocTestParser().get_examples(text)
+        assert examples, f"the model answer {cell.metadata.nbgrader.grade_id} shows no example"
+        quoted = set(re.findall(r"`(\([\d, -]+\))`", cell.source))
+        printed = {ex.want.strip() for ex in examples}
+        assert quoted <= printed, (quoted, printed)
+        code = ("import doctest\n"
+                f"_t = doctest.DocTestParser().get_doctest({text!r}, dict(globals()), "
+                "'answer', None, 0)\n"
+                "_r = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | "
+                "doctest.IGNORE_EXCEPTION_DETAIL)\n"
+                "_r.run(_t)\nprint('ANSWER', _r.summarize(verbose=False))")
+        nb.cells.insert(i + 1, nbformat.v4.new_code_cell(code))
+        checks.append(cell.metadata.nbgrader.grade_id)
+    NotebookClient(nb, kernel_name="l10-params", timeout=300).execute()
+    said = [o.text for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if o.get("output_type") == "stream" and "ANSWER" in o.text]
+    assert len(said) == len(checks)
+    for text in said:
+        assert "ANSWER TestResults(failed=0, attempted=" in text, text
+        assert int(re.search(r"attempted=(\d+)", text).group(1)) >= 5
