@@ -314,23 +314,40 @@ def changed_since_graded(root: pathlib.Path, student: str) -> bool:
 # -- the workers ----------------------------------------------------------------------------
 
 def _worker(root: str, todo, results, feedback: bool, env: Dict[str, str]) -> None:
-    """One process: autograde (and write feedback for) students from ``todo`` until None."""
-    def stop(signum, frame):  # the parent stops us: finish through KeyboardInterrupt, so
-        raise KeyboardInterrupt  # nbclient shuts the running kernel down
+    """One process: autograde (and write feedback for) students from ``todo`` until None.
+
+    Ctrl-C (SIGINT, which a terminal sends to every process of the command) or the parent's
+    SIGTERM stops it quietly: the running kernel is shut down (nbclient does it on the
+    KeyboardInterrupt), the student it was grading is not reported, and a second signal does
+    not interrupt that shutdown.
+    """
+    stopping: List[int] = []
+
+    def stop(signum, frame):
+        if stopping:
+            return
+        stopping.append(signum)
+        raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    os.environ.update(env)
+    signal.signal(signal.SIGINT, stop)
     try:
+        os.environ.update(env)
         course = Course(pathlib.Path(root))
         serialize_gradebook(CourseLock(course.root))
-    except BaseException as e:  # noqa: BLE001 - reported to the parent, which stops
-        results.put(("failed", None, f"{type(e).__name__}: {e}", None))
+        while not stopping:
+            student = todo.get()
+            if student is None:
+                return
+            result = grade_one(course, student, feedback)
+            if stopping:  # nbgrader reports the KeyboardInterrupt as a failed step
+                return
+            results.put(("graded", *result))
+    except KeyboardInterrupt:
         return
-    while True:
-        student = todo.get()
-        if student is None:
-            return
-        results.put(("graded", *grade_one(course, student, feedback)))
+    except BaseException as e:  # noqa: BLE001 - reported to the parent, which stops
+        if not stopping:
+            results.put(("failed", None, f"{type(e).__name__}: {e}", None))
 
 
 def grade_one(course: Course, student: str, feedback: bool) -> tuple:

@@ -207,6 +207,10 @@ def samples_main(args) -> int:
     except GradingError as e:
         print(f"homework: grading failed: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"homework: stopped; what this run wrote in {args.build} is listed in "
+              f"{MANIFEST}, so the next run replaces it", file=sys.stderr)
+        return 130
     status = 1 if result["missing"] else 0
     for line in result["missing"]:
         print(line)
