@@ -26,6 +26,7 @@ from typing import Callable, Dict, List, Tuple
 
 import mxnet as mx
 import numpy as np
+from grading import grading  # benchmarks/grading.py: make grade, one job against two
 from mxnet.gluon import nn
 from mxnet.gluon.model_zoo import vision
 
@@ -219,14 +220,15 @@ def main() -> int:
     warnings.simplefilter("ignore")
     desc = machine()
     started = time.perf_counter()
-    rows = model_zoo() + scaling() + import_time() + tour()
+    grading_rows, grading_text = grading()
+    rows = model_zoo() + scaling() + import_time() + tour() + grading_rows
     text = table(rows)
     missed = [r[0] for r in rows if not r[4]]
     verdict = (f"{len(rows) - len(missed)} of {len(rows)} targets met"
                + (f"; missed: {', '.join(missed)}" if missed else ""))
     took = (f"bench time: {time.perf_counter() - started:.0f} s; load average at the end "
             f"{_load()}")
-    print(f"{desc}\n\n{text}\n\n{verdict}\n{took}")
+    print(f"{desc}\n\n{text}\n\n{grading_text}\n\n{verdict}\n{took}")
     RESULTS.write_text(
         "# `make bench` results\n\n"
         "Written by `benchmarks/run.py` (`make bench`). Each ratio compares two timings taken\n"
@@ -234,7 +236,7 @@ def main() -> int:
         "per-round ratios\n(the timings shown are medians), `mx.nd.waitall()` in each call, "
         "`gc.collect()` before each call,\noutside the timing.\n\n"
         f"Machine: {desc}\n\nDate: {time.strftime('%Y-%m-%d %H:%M %Z')}\n\n"
-        f"```\n{text}\n```\n\n{verdict}; {took}.\n", encoding="utf-8")
+        f"```\n{text}\n```\n\n{grading_text}\n\n{verdict}; {took}.\n", encoding="utf-8")
     strict = os.environ.get("STRICT") == "1"
     return 1 if strict and missed else 0
 

@@ -388,6 +388,11 @@ def autograde_all(course: Course, students: List[str], jobs: int, feedback: bool
             on_result(student, error, details)
 
     serialize_gradebook(CourseLock(course.root))
+    # One MXNet engine thread and one OpenMP thread per kernel, however many run: the notebook's
+    # nets are tiny, and kernels running side by side share the cores instead of each spreading
+    # (and spinning) over all of them. A value set by the caller is kept.
+    threads = {k: os.environ.get(k, "1") for k in ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS")}
+    os.environ.update(threads)
     if jobs <= 1 or len(students) <= 1:
         stopped = []  # nbgrader reports a KeyboardInterrupt as a failed step: remember it
 
@@ -412,10 +417,7 @@ def autograde_all(course: Course, students: List[str], jobs: int, feedback: bool
     jobs = min(jobs, len(students))
     for _ in range(jobs):
         todo.put(None)
-    # One MXNet engine thread and one OpenMP thread per kernel: `jobs` kernels share the
-    # cores instead of each spreading over all of them.
-    env = {k: os.environ.get(k, "1") for k in ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS")}
-    env["L10_HOMEWORK_BUILD"] = str(course.root)
+    env = dict(threads, L10_HOMEWORK_BUILD=str(course.root))
     workers = [ctx.Process(target=_worker, args=(str(course.root), todo, results, feedback, env),
                            daemon=True) for _ in range(jobs)]
     for w in workers:

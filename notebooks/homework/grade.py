@@ -61,9 +61,10 @@ COURSE = REPO / "build" / "homework"
 MANIFEST = ".l10-samples.json"
 # Autograded points each sample must earn (of 17; the written answer, 2 points, is graded by
 # hand). untouched: 1 (ex. 3's nets are not tied: true of a student who did nothing there, and
-# the one test that cannot tell; every other test needs the student's code). partial: 1 (ex. 1, selected but not frozen) + 2 (ex. 2, fan-out instead of fan-in:
-# its initializer was used, its spread is wrong) + 3 (ex. 3) + 2 (ex. 4: equal values, not
-# tied; its gradient is right) + 1 (ex. 5.1) + 0 (ex. 5.3 not done).
+# the one test that cannot tell; every other test needs the student's code).
+# partial: 1 (ex. 1, selected but not frozen) + 2 (ex. 2, fan-out instead of fan-in: its
+# initializer was used, its spread is wrong) + 3 (ex. 3) + 2 (ex. 4: equal values, not tied;
+# its gradient is right) + 1 (ex. 5.1) + 0 (ex. 5.3 not done).
 # syntax: everything but the 2 points of exercise 1, whose answer cell does not parse.
 EXPECTED = {"solution": 17, "untouched": 1, "partial": 9, "syntax": 15}
 GENERATED = ("solution", "untouched", "syntax")  # made here; the others are kept in --samples
