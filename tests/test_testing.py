@@ -713,9 +713,9 @@ def test_explain_errors_in_ipython(shell, capsys):
     assert "name 'BIAS_PATTERN' is not defined" in said  # before: IPython's words
     explain_errors()
     said = _run(shell, capsys, "testing.assert_selects(net, BIAS_PATTERN, [])")
-    assert ("NameError: BIAS_PATTERN is not defined yet: Kernel → Restart & Run All\nThis cell "
-            "needs BIAS_PATTERN, which a cell above it must define: run every cell from the top "
-            "(Kernel → Restart & Run All)") in said
+    assert ("NameError: BIAS_PATTERN is not defined yet: Kernel → Restart & Run All\nRun every "
+            "cell from the top (Kernel → Restart & Run All): a cell above this one must define "
+            "BIAS_PATTERN.") in said
     said = _run(shell, capsys, "BIAS_PATERN = '.*bias'\nBIAS_PATTERN")
     assert "NameError: BIAS_PATTERN is not defined, but BIAS_PATERN is: a typo" in said
     said = _run(shell, capsys, "def f():\n    return sqrt(2)\nf()")

@@ -26,9 +26,9 @@ def missing_name_message(name: str, defined: Iterable[str] = ()) -> str:
 
     >>> print(missing_name_message('BIAS_PATTERN'))  # doctest: +NORMALIZE_WHITESPACE
     BIAS_PATTERN is not defined yet: Kernel → Restart & Run All
-    This cell needs BIAS_PATTERN, which a cell above it must define: run every cell from the
-    top (Kernel → Restart & Run All). If that cell raised an error, fix it first; if no cell
-    defines BIAS_PATTERN yet, your answer must.
+    Run every cell from the top (Kernel → Restart & Run All): a cell above this one must
+    define BIAS_PATTERN. If that cell raised an error, fix it first; if no cell defines
+    BIAS_PATTERN yet, your answer must.
     >>> missing_name_message('BIAS_PATERN', ['BIAS_PATTERN']).splitlines()[0]
     'BIAS_PATERN is not defined, but BIAS_PATTERN is: a typo in one of them?'
     """
@@ -39,9 +39,9 @@ def missing_name_message(name: str, defined: Iterable[str] = ()) -> str:
                 f"No cell has defined {name}; {close[0]} exists. If {name} is the right "
                 "spelling, run every cell from the top (Kernel → Restart & Run All)")
     return (f"{name} is not defined yet: Kernel → Restart & Run All\n"
-            f"This cell needs {name}, which a cell above it must define: run every cell from "
-            f"the top (Kernel → Restart & Run All). If that cell raised an error, fix it "
-            f"first; if no cell defines {name} yet, your answer must.")
+            f"Run every cell from the top (Kernel → Restart & Run All): a cell above this one "
+            f"must define {name}. If that cell raised an error, fix it first; if no cell "
+            f"defines {name} yet, your answer must.")
 
 
 def _missing_name(value: BaseException) -> Optional[str]:
