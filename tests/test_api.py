@@ -18,7 +18,8 @@ DESIGN_TESTING = {"assert_tied", "assert_not_tied", "assert_initialized", "asser
 
 # Every public name and its signature (parameter names, kinds and defaults).
 SIGNATURES = {
-    "Check": "(name, initializer, passed, measured=<factory>, expected=<factory>, detail='')",
+    "Check": "(name, initializer, passed, measured=<factory>, expected=<factory>, detail='', "
+             "verdict='', needed=None)",
     "DistResult": "(rows, *, workers, servers, steps, port, seconds)",
     "MyInit": "(verbose=True, **kwargs)",
     "Snapshot": "(net)",

@@ -114,7 +114,7 @@ CASES = [
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, init.Xavier), TypeError,
       r"is the class Xavier.*init.Xavier\(\)"),
     C(("reinitialize", "MyInit"), "mlp", lambda n, X: L.reinitialize(n, L.MyInit), TypeError,
-      r"is the class MyInit.*init.MyInit\(\)"),
+      r"is the class MyInit.*calling it: MyInit\(\)"),
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, init.Xavier(), override=True),
       ValueError, r"at least 2 dimensions.*'dense0_bias' has shape \(256,\).*'\.\*weight'"),
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, override=True), ValueError,

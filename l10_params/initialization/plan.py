@@ -32,8 +32,9 @@ def as_initializer(value: Any, what: str = "init"):
     if isinstance(value, init.Initializer):
         return value
     if isinstance(value, type) and issubclass(value, init.Initializer):
+        call = f"{'init.' if value.__module__.startswith('mxnet.') else ''}{value.__name__}()"
         raise TypeError(f"{what} is the class {value.__name__}, not an initializer; "
-                        f"create one by calling it: init.{value.__name__}()")
+                        f"create one by calling it: {call}")
     if isinstance(value, str):
         if value.lower() not in _gluon.initializer_names():
             raise ValueError(f"{what} {value!r} is not an initializer name MXNet knows; known "
