@@ -14,8 +14,9 @@ import mxnet as mx
 import numpy as np
 import pytest
 from mxnet import gluon, init
+from mxnet.gluon import nn
 
-from l10_params import Check, MyInit, check_init
+from l10_params import Check, MyInit, check_init, fresh_names
 from l10_params.initialization import check as chk
 
 SEEDS = range(40)  # 40 draws: "at most 1 in 20" allows 2 passes
@@ -114,9 +115,6 @@ def test_needed_is_enough_and_the_smallest(family, alternatives):
 
 
 def test_cannot_tell_says_with_how_many_and_how_many_would(mode):
-    from l10_params import fresh_names
-    from mxnet.gluon import nn
-
     mx.random.seed(0)
     with fresh_names():
         layer = nn.Dense(8, in_units=4)
