@@ -20,8 +20,9 @@ The module has four parts:
 - the program of every node: ``python -m l10_params.distributed`` is what a launcher runs on
   each machine (a worker trains and prints one line per stage; a server or the scheduler
   runs inside ``import mxnet``);
-- ``python -m l10_params.distributed launch ...``: MXNet's own ``tools/launch.py``, run as
-  shipped but for the one name it needs from Python 3.8 (see ``_launch_mxnet``).
+- ``python -m l10_params.distributed launch ...``: MXNet's own ``tools/launch.py`` as
+  shipped, with the one name of Python 3.8 it calls given back, and on 127.0.0.1 for
+  ``--launcher local`` (see ``_launch_mxnet``).
 """
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ from ._text import brief
 
 try:
     import fcntl
-except ImportError:  # pragma: no cover - not on Windows: no lock, no stale-folder cleanup
+except ImportError:  # pragma: no cover - Windows: no lock, so no stale-folder cleanup
     fcntl = None
 
 # `python -m l10_params.distributed` imports the package first, which imports this module;
@@ -177,8 +178,8 @@ def run_dist(workers: int = 2, *, servers: int = 1, steps: int = 2, port: Option
                            "is off); install the PyPI wheel mxnet==1.9.1, or build MXNet "
                            "with USE_DIST_KVSTORE=1")
     if port is None:
-        port = free_port()
-    elif port_in_use(port):
+        port = _free_port()
+    elif _port_in_use(port):
         raise ValueError(f"port {port} on 127.0.0.1 is already in use (a program listens "
                          "there); choose another port, or leave it out to use a free one")
     outputs, seconds = _run(port=port, servers=servers, workers=workers, steps=steps,
@@ -199,14 +200,14 @@ def run_dist(workers: int = 2, *, servers: int = 1, steps: int = 2, port: Option
 
 # ---------------------------------------------------------------- ports
 
-def free_port() -> int:
+def _free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now (the OS picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
 
 
-def port_in_use(port: int) -> bool:
+def _port_in_use(port: int) -> bool:
     """True when the scheduler could not listen on ``port`` of 127.0.0.1.
 
     The check binds as ps-lite's ZeroMQ socket does, with ``SO_REUSEADDR``: a port left in
@@ -250,7 +251,7 @@ def _newest_change(path: str) -> float:
     return max(times)
 
 
-def clean_stale_workdirs() -> List[str]:
+def _clean_stale_workdirs() -> List[str]:
     """Remove the ``l10-dist-*`` folders of launchers that are gone; return their paths.
 
     A folder whose lock is held belongs to a run that is alive and is left alone; so is a
@@ -387,10 +388,10 @@ _MEANINGFUL = re.compile(r"\b\w*(Error|Exception|Interrupt)\b:|Check failed|what
                          r"bind failed")
 
 
-def meaningful_line(text: str) -> str:
+def _meaningful_line(text: str) -> str:
     """The last line of ``text`` that names an error, else its last non-empty line.
 
-    >>> meaningful_line('MXNetError: Check failed: x : bind failed\\nStack trace:\\n'
+    >>> _meaningful_line('MXNetError: Check failed: x : bind failed\\nStack trace:\\n'
     ...                 '  File "../3rdparty/ps-lite/src/van.cc", line 311\\n')
     'MXNetError: Check failed: x : bind failed'
     """
@@ -402,7 +403,7 @@ def meaningful_line(text: str) -> str:
 
 
 @dataclass
-class Child:
+class _Child:
     role: str  # 'scheduler', 'server' or 'worker'
     index: int
     proc: subprocess.Popen
@@ -420,7 +421,7 @@ class Child:
         else:
             how = f"exited with status {rc}"
         with open(self.err, encoding="utf-8", errors="replace") as f:
-            why = meaningful_line(f.read())
+            why = _meaningful_line(f.read())
         if self.role == "scheduler" and "bind failed" in why:
             why += (f" (port {port} on 127.0.0.1 was taken after the check, e.g. by another "
                     "run; choose another port, or leave it out to use a free one)")
@@ -471,12 +472,12 @@ def _run_held(signals: _Signals, *, port, servers, workers, steps, timeout):
     roles = ([("scheduler", 0, _SCHEDULER, {})]
              + [("server", i, _SERVER, {}) for i in range(servers)]
              + [("worker", i, _WORKER, worker_env) for i in range(workers)])
-    children: List[Child] = []
+    children: List[_Child] = []
     tmp, lock = None, -1
     start = time.monotonic()
     try:
         with signals.held():
-            clean_stale_workdirs()
+            _clean_stale_workdirs()
             tmp, lock = _make_workdir()
         for role, i, code, extra in roles:
             out, err = (os.path.join(tmp, f"{role}{i}.{s}") for s in ("out", "err"))
@@ -485,7 +486,7 @@ def _run_held(signals: _Signals, *, port, servers, workers, steps, timeout):
                     [sys.executable, "-c", code], stdin=subprocess.DEVNULL, stdout=fo,
                     stderr=fe, start_new_session=True,
                     env=_env(role, port=port, servers=servers, workers=workers, extra=extra))
-                children.append(Child(role, i, proc, out, err))
+                children.append(_Child(role, i, proc, out, err))
         _watch(children, port, start + timeout, timeout)
         outputs = []
         for c in children:
@@ -495,14 +496,14 @@ def _run_held(signals: _Signals, *, port, servers, workers, steps, timeout):
         return outputs, time.monotonic() - start
     finally:
         with signals.held():
-            stop(children)
+            _stop(children)
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
             if lock >= 0:
                 os.close(lock)
 
 
-def _watch(children: List[Child], port: int, deadline: float, timeout: float) -> None:
+def _watch(children: List[_Child], port: int, deadline: float, timeout: float) -> None:
     while True:
         running = []
         for c in children:
@@ -522,7 +523,7 @@ def _watch(children: List[Child], port: int, deadline: float, timeout: float) ->
         time.sleep(0.02)
 
 
-def stop(children: Sequence[Child]) -> None:
+def _stop(children: Sequence[_Child]) -> None:
     """Kill every child's process group that is still alive, then reap them all."""
     for c in children:
         if c.proc.poll() is None:
@@ -543,14 +544,17 @@ def _report(net, stage, rank, workers, tagged, grad_sum=None) -> None:
                   digest, tuple(float(x) for x in net[0].weight.data().asnumpy().ravel()[:4]),
                   grad_sum)
     # A worker's stdout is its output, not the library's: for run_dist a line it parses,
-    # under a launcher a line for the person who started the job.
+    # under a launcher a line for the person who started the job. One write of the whole
+    # line: the workers of launch.py share one stdout, and a short write to a pipe is atomic.
     if tagged:
-        print(_TAG + json.dumps(dataclasses.asdict(row)), flush=True)
-        return
-    first = ", ".join(f"{x:.4g}" for x in row.first)
-    grad = "" if grad_sum is None else f"  own gradient sum {grad_sum:.6g}"
-    print(f"worker {rank} of {workers} (seed {rank})  {stage:<9}  checksum {row.checksum:<9.6g}"
-          f"  digest {digest}  dense0_weight[0, :4] {first}{grad}", flush=True)
+        line = _TAG + json.dumps(dataclasses.asdict(row))
+    else:
+        first = ", ".join(f"{x:.4g}" for x in row.first)
+        grad = "" if grad_sum is None else f"  own gradient sum {grad_sum:.6g}"
+        line = (f"worker {rank} of {workers} (seed {rank})  {stage:<9}  checksum "
+                f"{row.checksum:<9.6g}  digest {digest}  dense0_weight[0, :4] {first}{grad}")
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def _worker(steps: int, *, tagged: bool) -> None:
@@ -589,7 +593,7 @@ def _worker(steps: int, *, tagged: bool) -> None:
         _report(net, f"step {k}", rank, n, tagged, grads)
 
 
-def launch_script() -> str:
+def _launch_script() -> str:
     """The path of MXNet's own launcher, ``tools/launch.py`` inside the installed package."""
     return os.path.join(os.path.dirname(mx.__file__), "tools", "launch.py")
 
@@ -615,7 +619,7 @@ def _launch_mxnet(argv: Sequence[str]) -> int:
         os.environ.setdefault("DMLC_INTERFACE", "lo")
     import runpy
 
-    path = launch_script()
+    path = _launch_script()
     sys.argv = [path, *argv]
     runpy.run_path(path, run_name="__main__")
     return 0

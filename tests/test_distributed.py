@@ -168,7 +168,7 @@ def test_a_port_in_time_wait_is_free_for_the_scheduler():
     with socket.socket() as plain, pytest.raises(OSError) as e:
         plain.bind(("127.0.0.1", port))  # without SO_REUSEADDR: refused, the old check's error
     assert e.value.errno == errno.EADDRINUSE
-    assert not distributed.port_in_use(port)
+    assert not distributed._port_in_use(port)
 
 
 def test_a_port_someone_listens_on_is_busy():
@@ -176,8 +176,8 @@ def test_a_port_someone_listens_on_is_busy():
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # ZeroMQ's way: still busy
         s.bind(("127.0.0.1", 0))
         s.listen()
-        assert distributed.port_in_use(s.getsockname()[1])
-    assert not distributed.port_in_use(distributed.free_port())
+        assert distributed._port_in_use(s.getsockname()[1])
+    assert not distributed._port_in_use(distributed._free_port())
 
 
 @pytest.fixture
@@ -218,7 +218,7 @@ def test_a_port_taken_after_the_check_names_the_real_reason(busy_port, own_tmp):
     ("", ""),
 ])
 def test_the_meaningful_line_of_a_failed_role(stderr, line):
-    assert distributed.meaningful_line(stderr) == line
+    assert distributed._meaningful_line(stderr) == line
 
 
 # ---------------------------------------------------------------- stopping the launcher
@@ -296,7 +296,7 @@ def test_launcher_stopped_leaves_no_process_and_no_folder(own_tmp, how, sig, sta
     try:
         roles = _roles(proc, 3)
         folder = _report_file(next(iter(roles))).parent
-        assert distributed.clean_stale_workdirs() == [] and folder.is_dir(), \
+        assert distributed._clean_stale_workdirs() == [] and folder.is_dir(), \
             "the folder of a live run was removed"
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=30)
@@ -357,14 +357,14 @@ def test_stale_folders_go_live_ones_stay(own_tmp):
     old = _folder(own_tmp, "l10-dist-old", age=11 * 60)  # an older version's, 11 minutes quiet
     _folder(own_tmp, "l10-dist-fresh", age=60)  # an older version's, maybe running
     try:
-        assert sorted(distributed.clean_stale_workdirs()) == sorted([dead, str(old)])
+        assert sorted(distributed._clean_stale_workdirs()) == sorted([dead, str(old)])
         assert _folders(own_tmp) == sorted(["l10-dist-fresh", os.path.basename(path)])
     finally:
         os.close(fd)
-    assert distributed.clean_stale_workdirs() == [path]
+    assert distributed._clean_stale_workdirs() == [path]
 
 
-def test_signal_dispositions_are_restored_after_a_run():
+def test_signals_are_taken_over_only_while_a_run_lasts():
     if threading.current_thread() is not threading.main_thread():  # pragma: no cover
         pytest.skip("signal handlers live in the main thread")
     before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
@@ -461,8 +461,8 @@ def test_launch_py_runs_the_documented_command_on_this_machine(tmp_path):
     env = _venv_env(tmp_path)
     found = subprocess.run(["bash", "-c", where], capture_output=True, text=True, env=env,
                            cwd=tmp_path, timeout=60)
-    assert found.stdout.strip() == distributed.launch_script()
-    assert os.path.isfile(distributed.launch_script())
+    assert found.stdout.strip() == distributed._launch_script()
+    assert os.path.isfile(distributed._launch_script())
     proc = subprocess.Popen(["bash", "-c", command], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
                             start_new_session=True)
