@@ -454,8 +454,11 @@ def _session_left(sid):
 
 
 @dist
-def test_launch_py_runs_the_documented_command_on_this_machine(tmp_path):
-    """The command of docs/several-machines.md, as printed, with MXNet's own launch.py."""
+def test_launch_py_runs_the_documented_command_on_this_machine(tmp_path, runs):
+    """The command of docs/several-machines.md, as printed, with MXNet's own launch.py.
+
+    Its workers hold what run_dist's do, stage by stage (two gradients sum the same in
+    either order of arrival, so the digests are the same bit for bit)."""
     where = _documented('python -c "import mxnet, os;')
     command = _documented("python -m l10_params.distributed launch -n 2 -s 1 --launcher local")
     env = _venv_env(tmp_path)
@@ -486,6 +489,8 @@ def test_launch_py_runs_the_documented_command_on_this_machine(tmp_path):
     for stage in ("broadcast", "step 1", "step 2"):
         assert digests[stage]["0"] == digests[stage]["1"], f"workers differ at {stage}"
     assert digests["broadcast"]["0"] == digests["before"]["0"], "worker 0's values for all"
+    for stage, by_rank in digests.items():
+        assert [by_rank["0"], by_rank["1"]] == [r.digest for r in runs[2].at(stage)], stage
     assert _session_left(proc.pid) == [], "launch.py left a process behind"
 
 
