@@ -32,7 +32,7 @@ _WIDTH: contextvars.ContextVar[Optional[int]] = contextvars.ContextVar("l10_widt
 # A line never starts with a closing mark, nor ends with an opening one (kinsoku).
 NO_START = set("）)]}〕〉》」』】〗’”、。，．,.：；:;！？!?…‥・ー々％%")
 NO_END = set("（([{〔〈《「『【〖‘“")
-_NUMBER = re.compile(r"-?[0-9]")
+_NUMBER = re.compile(r"-?[0-9][0-9,.]*")
 
 
 def text_width() -> int:
@@ -117,16 +117,19 @@ def _groups(text: str) -> List[Tuple[str, str]]:
     are at spaces and next to a wide character, never before a closing mark (NO_START) nor
     after an opening one (NO_END)."""
     groups: List[Tuple[str, str]] = []
+    last = ""  # the atom before
     for space, atom in _atoms(text):
         sep = " " if space else ""
-        prev = groups[-1][1][-1] if groups else ""
+        prev = last[-1:]
         can_break = bool(groups) and atom[0] not in NO_START and prev not in NO_END and (
             space or char_width(prev) == 2 or char_width(atom[0]) == 2) and not (
-            prev in ",:" and _NUMBER.match(atom))  # (2, 20), U(-10, 10), 'total: 330'
+            prev in ",:" and _NUMBER.match(atom)  # (2, 20), U(-10, 10), 'total: 330'
+            or _NUMBER.fullmatch(last) and char_width(atom[0]) == 2)  # '6 个', '2019 年'
         if groups and not can_break:
             groups[-1] = (groups[-1][0], groups[-1][1] + sep + atom)
         else:
             groups.append((sep, atom))
+        last = atom
     return groups
 
 

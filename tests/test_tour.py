@@ -119,6 +119,25 @@ def test_pause_waits_for_enter_and_q_stops():
     assert text.rstrip().endswith(f"(stopped after step 5 of {N}; to go on: --from 6)")
 
 
+def test_pause_before_the_output_of_a_step_taller_than_the_screen():
+    """A teacher's terminal of 30 lines: step explain-init's table would push its explanation
+    off the screen, so the tour waits before Out[11] too."""
+    k = KEYS.index("init-no-force") + 1
+    buf = io.StringIO()
+    main(ctx="cpu", start=k - 1, stop=k, pause=True, out=buf, width=80, height=30,
+         answers=io.StringIO("\n\n"))
+    text = buf.getvalue()
+    assert f"── Enter: Out[{k}] · q, Enter: quit ──" in text
+    assert f"── Enter: Out[{k - 1}]" not in text  # a short step: no pause before its output
+    assert text.index(f"In [{k}]") < text.index(f"Enter: Out[{k}]") < text.index(f"Out[{k}]:")
+    buf = io.StringIO()
+    main(ctx="cpu", step=k, pause=True, out=buf, width=80, height=30,
+         answers=io.StringIO("q\n"))
+    assert f"Out[{k}]:" not in buf.getvalue()
+    assert buf.getvalue().rstrip().endswith(f"(stopped before the output of step {k} of {N}; "
+                                            f"to go on: --from {k})")
+
+
 def test_pause_stops_at_the_end_of_input_and_speaks_chinese():
     buf = io.StringIO()
     main(ctx="cpu", lang="zh", start=N - 1, pause=True, out=buf, width=100,

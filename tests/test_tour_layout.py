@@ -77,6 +77,11 @@ def test_the_kinsoku_rule_is_what_moves_the_break():
     assert wrap("选出（re.match）", 12) == ["选出", "（re.match）"]
 
 
+def test_a_number_stays_with_its_chinese_measure_word():
+    assert wrap("但不同的只有 6 个。层的名字从 dense0 开始", 14) == \
+        ["但不同的只有", "6 个。层的名字", "从 dense0 开始"]
+
+
 def test_numbers_of_a_pair_stay_together_and_indentation_stays():
     assert wrap("draws U(-10, 10) and x of shape (2, 20)", 18) == \
         ["draws U(-10, 10)", "and x of shape", "(2, 20)"]

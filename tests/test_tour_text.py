@@ -24,7 +24,8 @@ GLOSSARY = {"偏差": "偏置", "前向计算": "前向传播", "正向传播": 
             "共享": "绑定（参数绑定）", "后向传播": "反向传播", "上下文": "设备"}
 # English words that may stand in Chinese prose: MXNet's and the lecture's proper names
 PROPER = {"MXNet", "Gluon", "NumPy", "NDArray", "Parameter", "Dense", "ReLU", "Xavier",
-          "Normal", "Constant", "MyInit", "GPU", "CPU", "auto", "Enter", "AssertionError"}
+          "Normal", "Constant", "MyInit", "GPU", "CPU", "auto", "Enter", "AssertionError",
+          "CUDA", "PyPI"}
 # the names of the tour's code; its comments and strings are English
 TOUR_CODE = re.sub(r"#.*|'[^']*'", "", "\n".join(s.code for s in STEPS))
 
@@ -136,7 +137,25 @@ def test_the_header_and_pause_speak_chinese():
         if "zh" in words:  # the names, the mode, the seed and the flags, as code
             assert not [w for w in untranslated(words["zh"]) if w not in {
                 "dense", "fresh_names", "mx", "random", "seed", "npx", "set_np", "nd",
-                "from", "q", "PARAMS_CTX"}], key
+                "from", "q", "PARAMS_CTX", "mxnet", "Out"}], key  # Out[11], as Jupyter
+
+
+@pytest.mark.parametrize("spec, env, line", [
+    ("cpu:0,cpu:1", None, "设备：cpu(0), cpu(1)（由参数指定）"),
+    (None, "cpu:1", "设备：cpu(1)（来自环境变量 $L10_PARAMS_CTX）"),
+    (None, None, "设备：cpu(0)；auto（默认）：安装的 MXNet 不含 CUDA（PyPI 上的 mxnet==1.9.1 "
+                 "只支持 CPU），没有可用的 GPU，所以用 CPU"),
+    ("auto", None, "设备：cpu(0)；auto（由参数指定）：安装的 MXNet 不含 CUDA"),
+])
+def test_the_context_line_in_chinese(monkeypatch, spec, env, line):
+    from l10_params import num_gpus, resolve_ctx
+
+    if num_gpus():
+        pytest.skip("this machine has a GPU: 'auto' chooses it")
+    monkeypatch.delenv("L10_PARAMS_CTX", raising=False)
+    if env:
+        monkeypatch.setenv("L10_PARAMS_CTX", env)
+    assert screen.context_line(resolve_ctx(spec), "zh").startswith(line)
 
 
 def test_step_code_fits_80_columns_in_the_tour():

@@ -23,6 +23,7 @@ import ast
 import contextlib
 import importlib
 import io
+import shutil
 import sys
 import traceback
 from typing import Callable, Dict, List, Optional, TextIO, Union
@@ -118,14 +119,16 @@ class Tour:
             step_number(stop, self.steps)
 
     def run(self, stop=None, out: Optional[TextIO] = None, *, start=1,
-            width: Optional[int] = None,
-            pause: Optional[Callable[[int], bool]] = None) -> List[str]:
+            width: Optional[int] = None, height: Optional[int] = None,
+            pause: Optional[Callable[[str, int], bool]] = None) -> List[str]:
         """Run steps 1..``stop`` (all by default; a number or a key) and return their outputs.
 
         Steps ``start``..``stop`` are written to ``out`` if given, laid out for ``width``
         columns (default: ``_table.text_width()``); the steps before ``start`` run without
-        output. After each step written but the last, ``pause(next)`` is called, if given:
-        False stops the run there.
+        output. If ``pause`` is given, ``pause('step', next)`` is called after each step
+        written but the last, and ``pause('output', i)`` before the output of a step taller
+        than ``height`` lines (so that its explanation and code can be read first); False
+        stops the run there.
         """
         import mxnet as mx
 
@@ -145,30 +148,39 @@ class Tour:
                     self.facts[step.key] = step.facts(self.ns)
                 if out is None or i < start:
                     continue
-                text = self.explain(step.key)
-                out.write("\n" + screen.step(i, n, step, self.lang, text, result, width) + "\n")
+                head, body = screen.step(i, n, step, self.lang, self.explain(step.key), result,
+                                         width)
+                out.write("\n" + head + "\n")
+                # the step, a blank line above it, a blank line and a prompt below it
+                lines = head.count("\n") + body.count("\n") + 2
+                tall = height is not None and lines + 3 > height
+                if body and pause is not None and tall and not pause("output", i):
+                    break
+                out.write(body + "\n" if body else "")
                 out.flush()
-                if pause is not None and i < stop and not pause(i + 1):
+                if pause is not None and i < stop and not pause("step", i + 1):
                     break
         return outputs
 
 
 def main(ctx: CtxSpec = None, lang: str = "en", step=None, start=None, stop=None,
          pause: bool = False, out: Optional[TextIO] = None, width: Optional[int] = None,
-         answers: Optional[TextIO] = None) -> None:
+         height: Optional[int] = None, answers: Optional[TextIO] = None) -> None:
     """Print the tour: its header, then each step's explanation, code and output.
 
     ``step`` shows that step alone; ``start`` and ``stop`` the steps from ``start`` (default
     1) to ``stop`` (default the last), each a number or a key; the steps before the first one
     shown run first, without output. ``pause`` waits for Enter (a line of ``answers``,
-    default stdin) between steps; 'q' or the end of ``answers`` stops there.
+    default stdin) between steps, and before the output of a step taller than ``height``
+    lines (default: the terminal's, when ``out`` is one); 'q' or the end of ``answers``
+    stops there.
     """
-    show(Tour(ctx=ctx, lang=lang), step, start, stop, pause, out, width, answers)
+    show(Tour(ctx=ctx, lang=lang), step, start, stop, pause, out, width, height, answers)
 
 
 def show(tour: Tour, step=None, start=None, stop=None, pause: bool = False,
          out: Optional[TextIO] = None, width: Optional[int] = None,
-         answers: Optional[TextIO] = None) -> None:
+         height: Optional[int] = None, answers: Optional[TextIO] = None) -> None:
     """``main`` for a ``tour`` already made (the command line makes it first: a wrong
     ``ctx`` is then a usage error, and an error inside a step is not)."""
     out = out or sys.stdout
@@ -180,25 +192,32 @@ def show(tour: Tour, step=None, start=None, stop=None, pause: bool = False,
         first = 1 if start is None else step_number(start, tour.steps, "start")
         last = len(tour.steps) if stop is None else step_number(stop, tour.steps, "stop")
     width = width or _table.text_width()
+    if height is None and _isatty(out):
+        height = shutil.get_terminal_size().lines
     n = len(tour.steps)
     out.write(screen.header(tour.ctx, tour.lang, width, _gluon.numpy_mode(), first) + "\n")
-    tour.run(stop=last, out=out, start=first, width=width,
+    tour.run(stop=last, out=out, start=first, width=width, height=height,
              pause=_pauser(tour.lang, n, out, answers or sys.stdin) if pause else None)
 
 
-def _pauser(lang: str, n: int, out: TextIO, answers: TextIO) -> Callable[[int], bool]:
-    """Between two steps: a prompt, then Enter goes on; 'q' or the end of input stops."""
-    live = all(getattr(f, "isatty", lambda: False)() for f in (out, answers))
+def _isatty(f) -> bool:
+    return bool(getattr(f, "isatty", lambda: False)())
 
-    def pause(nxt: int) -> bool:
-        out.write("\n" + screen.say("pause", lang, next=nxt, n=n))
+
+def _pauser(lang: str, n: int, out: TextIO, answers: TextIO) -> Callable[[str, int], bool]:
+    """A prompt; Enter goes on, 'q' or the end of input stops (and says how to go on)."""
+    live = _isatty(out) and _isatty(answers)
+
+    def pause(kind: str, i: int) -> bool:
+        out.write("\n" + screen.say(f"pause-{kind}", lang, i=i, n=n))
         out.flush()
         answer = answers.readline()
         if answer.strip().lower() in ("q", "quit") or not answer:
             out.write(("\n" if not answer else "")
-                      + screen.say("stopped", lang, i=nxt - 1, n=n, next=nxt) + "\n")
+                      + screen.say(f"stopped-{kind}", lang, i=i, n=n) + "\n")
             return False
-        out.write("\x1b[1A\x1b[2K" if live else "\n")  # a terminal: the prompt goes away
+        # a terminal: the prompt and the blank line before it go away
+        out.write("\x1b[1A\x1b[2K\x1b[1A" if live else "\n")
         return True
 
     return pause

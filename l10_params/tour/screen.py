@@ -8,7 +8,7 @@ runs, indented by four spaces, never wrapped; tables fit the width by themselves
 """
 from __future__ import annotations
 
-from typing import List
+from typing import List, Tuple
 
 from .._table import wrap
 from .step import Step
@@ -29,22 +29,31 @@ WORDS = {
                      "they made)",
                "zh": "（第 1 到 {last} 步已经先运行过，不显示输出：第 {first} 步要用到它们的"
                      "结果）"},
-    "pause": {"en": "── Enter: step {next}/{n} · q, Enter: quit ──",
-              "zh": "── 回车：第 {next}/{n} 步 · 输入 q 再回车：退出 ──"},
-    "stopped": {"en": "(stopped after step {i} of {n}; to go on: --from {next})",
-                "zh": "（在第 {i} 步后停止，共 {n} 步；接着看：--from {next}）"},
+    "pause-step": {"en": "── Enter: step {i}/{n} · q, Enter: quit ──",
+                   "zh": "── 回车：第 {i}/{n} 步 · 输入 q 再回车：退出 ──"},
+    "pause-output": {"en": "── Enter: Out[{i}] · q, Enter: quit ──",
+                     "zh": "── 回车：显示 Out[{i}] · 输入 q 再回车：退出 ──"},
+    "stopped-step": {"en": "(stopped after step {i-1} of {n}; to go on: --from {i})",
+                     "zh": "（在第 {i-1} 步后停止，共 {n} 步；接着看：--from {i}）"},
+    "stopped-output": {"en": "(stopped before the output of step {i} of {n}; to go on: "
+                             "--from {i})",
+                       "zh": "（在第 {i} 步的输出之前停止，共 {n} 步；接着看：--from {i}）"},
     # how the context was chosen, for the Chinese header (the English one prints the reason)
     "argument": {"zh": "由参数指定"},
     "env": {"zh": "来自环境变量 $L10_PARAMS_CTX"},
     "default": {"zh": "默认"},
     "auto-gpu": {"zh": "auto（{source}）：找到 {n} 块 GPU，全部使用"},
-    "auto-cpu": {"zh": "auto（{source}）：没有可用的 GPU，使用 CPU"},
+    "auto-cpu": {"zh": "auto（{source}）：{why}没有可用的 GPU，所以用 CPU"},
+    "no-cuda": {"zh": "安装的 MXNet 不含 CUDA（PyPI 上的 mxnet==1.9.1 只支持 CPU），"},
 }
 
 
 def say(key: str, lang: str, **fields) -> str:
-    """The tour's own words for ``key`` in ``lang``, fields filled."""
-    return WORDS[key][lang].format(**fields)
+    """The tour's own words for ``key`` in ``lang``, fields filled ({i-1}: the step before)."""
+    text = WORDS[key][lang]
+    if "i" in fields:
+        text = text.replace("{i-1}", str(fields["i"] - 1))
+    return text.format(**fields)
 
 
 def context_line(ctx, lang: str) -> str:
@@ -57,8 +66,9 @@ def context_line(ctx, lang: str) -> str:
     devices = ", ".join(map(str, ctx))
     if reason.startswith("auto"):
         gpus = [c for c in ctx if c.device_type == "gpu"]
-        how = say("auto-gpu" if gpus else "auto-cpu", lang, source=source, n=len(gpus))
-        return say("context", lang, where=f"{devices}（{how}）")
+        why = say("no-cuda", lang) if "no CUDA" in reason else ""
+        how = say("auto-gpu" if gpus else "auto-cpu", lang, source=source, n=len(gpus), why=why)
+        return say("context", lang, where=f"{devices}；{how}")
     return say("context", lang, where=f"{devices}（{source}）")
 
 
@@ -72,14 +82,14 @@ def header(ctx, lang: str, width: int, numpy_mode: bool = False, first: int = 1)
     return "\n".join(line for p in parts for line in wrap(p, width))
 
 
-def step(i: int, n: int, s: Step, lang: str, text: str, output: str, width: int) -> str:
-    """One step as shown: heading, explanation, ``In [i]:`` and its code, ``Out[i]:``."""
+def step(i: int, n: int, s: Step, lang: str, text: str, output: str,
+         width: int) -> Tuple[str, str]:
+    """One step as shown, in two parts: heading, explanation, ``In [i]:`` and its code; then
+    ``Out[i]:`` and the output (empty when the step prints nothing)."""
     lines: List[str] = wrap(f"── {i}/{n} {s.heading(lang)} ──", width)
     lines += wrap(text, width)
     lines.append(f"In [{i}]:")
     lines += [f"    {ln}".rstrip() for ln in s.code.splitlines()]
     output = output.lstrip("\n")
-    if output:
-        lines.append(f"Out[{i}]:")
-        lines += wrap(output, width)
-    return "\n".join(lines)
+    body = "\n".join([f"Out[{i}]:", *wrap(output, width)]) if output else ""
+    return "\n".join(lines), body
