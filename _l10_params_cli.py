@@ -197,7 +197,8 @@ def _parser():
                        "run first, without output)")
     which.add_argument("--from", dest="start", metavar="N", help="show steps N to the end")
     t.add_argument("--pause", action="store_true",
-                   help="wait for Enter after each step (q, Enter: quit)")
+                   help="wait for Enter after each step, and before the output of a "
+                        "step taller than the screen (q, Enter: quit)")
     t.add_argument("--width", type=int, metavar="COLUMNS", help=width)
     s = sub.add_parser("summary", help="tabulate the parameters of a model-zoo net or a "
                                        ".params file")
@@ -242,12 +243,33 @@ def main(argv=None) -> int:
     except BrokenPipeError:
         return _reader_gone()
     except UsageError as e:
-        print(" ".join(str(e).split()), file=sys.stderr)  # one line, whatever it holds
+        print(_one_line(str(e)), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a terminal echoed ^C where the cursor was: a line of its own
+        print("\n" if _isatty(sys.stderr) else "", end="", file=sys.stderr)
         print("l10-params：已中断（Ctrl-C）" if lang == "zh" else "l10-params: interrupted "
               "(Ctrl-C)", file=sys.stderr)
         return 130
+
+
+def _one_line(message: str) -> str:
+    """``message`` on one line (for logs and pipes); on a terminal, wrapped at spaces to its
+    width, so that no word is cut where the terminal would wrap it."""
+    line = " ".join(message.split())
+    if not _isatty(sys.stderr):
+        return line
+    import shutil
+    import textwrap
+
+    return textwrap.fill(line, shutil.get_terminal_size().columns - 1, break_long_words=False,
+                         break_on_hyphens=False)
+
+
+def _isatty(f) -> bool:
+    try:
+        return f.isatty()
+    except (AttributeError, ValueError):  # pragma: no cover - a closed or odd stream
+        return False
 
 
 def _reader_gone() -> int:

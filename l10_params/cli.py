@@ -29,7 +29,9 @@ def run(args) -> int:
             print(summary(_load_target(args.target), args.select, stats=args.stats)
                   .to_text(args.width))
     except (ValueError, TypeError) as e:
-        print(" ".join(f"l10-params: error: {e}".split()), file=sys.stderr)  # one line
+        from _l10_params_cli import _one_line
+
+        print(_one_line(f"l10-params: error: {e}"), file=sys.stderr)
         return 2
     if args.command == "tour":  # an error inside a step is a bug: its traceback shows
         tour.show(made, step=args.step, start=args.start, pause=args.pause, width=args.width)

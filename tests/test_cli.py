@@ -313,3 +313,12 @@ def test_summary_of_a_params_file_of_integers(tmp_path, capsys):
     assert main(["summary", str(path), "--stats"]) == 0
     out = capsys.readouterr().out
     assert "int32" in out and "Total: 3 values in 1 parameters" in out
+
+
+def test_a_terminal_gets_the_one_line_error_wrapped_at_spaces(monkeypatch, capsys):
+    monkeypatch.setattr(_l10_params_cli, "_isatty", lambda f: True)
+    monkeypatch.setenv("COLUMNS", "60")
+    assert main(["tour", "--ctx", "tpu"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) > 1 and all(len(ln) < 60 for ln in lines)
+    assert " ".join(lines).startswith("l10-params: error: context 'tpu' is not understood; use")
