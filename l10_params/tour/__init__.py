@@ -113,11 +113,6 @@ class Tour:
         step = self.steps[step_number(key, self.steps) - 1]
         return step.explain(lang or self.lang, self.facts.get(step.key))
 
-    def validate_stop(self, stop) -> None:
-        """Raise ValueError unless ``stop`` is None or a step of this tour."""
-        if stop is not None:
-            step_number(stop, self.steps)
-
     def run(self, stop=None, out: Optional[TextIO] = None, *, start=1,
             width: Optional[int] = None, height: Optional[int] = None,
             pause: Optional[Callable[[str, int], bool]] = None) -> List[str]:
