@@ -24,17 +24,17 @@ STEPS = [
         ("each layer's own parameters", "每一层自己的参数"),
         "Each layer keeps its own parameters: net[0].params is a dictionary from names to "
         "Parameter objects, a weight and a bias per Dense layer.",
-        "每一层都保存着自己的参数：net[0].params 是一个从名字到 Parameter 对象的字典，"
+        "每一层都保存着自己的参数：net[0].params 是一个从名称到 Parameter 对象的字典，"
         "每个 Dense 层有一个权重和一个偏置。",
         "print(net[0].params)\n"
         "net[1].params",
     ),
     Step(
         "by-name",
-        ("a parameter by its full name, and its data()", "按完整的名字取参数和它的 data()"),
+        ("a parameter by its full name, and its data()", "按完整的名称取参数和它的 data()"),
         "A parameter can be reached by its full name; .data() returns its values as an "
         "NDArray (of a large array, MXNet prints only the first and last rows and columns).",
-        "也可以用完整的名字取出参数；.data() 以 NDArray 的形式返回参数的值"
+        "也可以用完整的名称取出参数；.data() 以 NDArray 的形式返回参数的值"
         "（数组较大时，MXNet 只打印开头和结尾的几行几列）。",
         "print(net[0].params['dense0_weight'])\n"
         "net[0].params['dense0_weight'].data()",
@@ -66,9 +66,9 @@ STEPS = [
     ),
     Step(
         "lookup",
-        ("one parameter out of collect_params()", "从 collect_params() 中按名字取参数"),
+        ("one parameter out of collect_params()", "从 collect_params() 中按名称取参数"),
         "From that dictionary any parameter is reachable by name.",
-        "在这个字典里，任何参数都可以按名字取出来。",
+        "在这个字典里，任何参数都可以按名称取出来。",
         "net.collect_params()['dense1_bias'].data()",
     ),
     Step(
@@ -76,7 +76,7 @@ STEPS = [
         ("selecting parameters with a regular expression", "用正则表达式选择参数"),
         "collect_params also takes a regular expression and keeps the names that match it "
         "from their start (re.match): here every weight, then everything of dense0.",
-        "collect_params 还可以接受一个正则表达式，只保留从名字开头就匹配的参数（re.match）："
+        "collect_params 还可以接受一个正则表达式，只保留从名称开头就匹配的参数（re.match）："
         "先选出所有权重，再选出 dense0 的全部参数。",
         "print(net.collect_params('.*weight'))\n"
         "net.collect_params('dense0.*')",
@@ -96,7 +96,7 @@ STEPS = [
         "Gluon returns an empty selection without a word when a pattern matches nothing, "
         "as 'weight' does (re.match is anchored at the start of the name). select() refuses "
         "it and says the fix.",
-        "当模式什么都匹配不到时（例如 'weight'：re.match 从名字的开头匹配），Gluon "
+        "当模式什么都匹配不到时（例如 'weight'：re.match 从名称的开头匹配），Gluon "
         "会一声不响地返回一个空字典。select() 则会报错，并告诉你该怎么改。",
         "print('Gluon:', net.collect_params('weight'))\n"
         "select(net, 'weight')",

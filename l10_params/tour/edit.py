@@ -157,7 +157,7 @@ STEPS = [
     ),
     Step(
         "tie-collect",
-        ("tied parameters listed once; the names", "绑定的参数只列一次；层的名字"),
+        ("tied parameters listed once; the names", "绑定的参数只列一次；层的名称"),
         "collect_params lists a tied parameter once: the {layers} layers hold {uses} "
         "parameters between them, but only {params} different ones. The names go on counting "
         "across the tour (the earlier steps took dense0 to {twin}), in the order the layers "
@@ -165,7 +165,7 @@ STEPS = [
         "the third layer, {third}, holds {shared}'s parameters and has none of its own; the "
         "last is {last}. So the list starts with {first} and has no {third}.",
         "collect_params 对绑定的参数只列一次：{layers} 个层一共拿着 {uses} 个参数，但不同的只有 "
-        "{params} 个。层的名字在整个导览中一直往上数（前面的步骤已经用掉了 dense0 到 {twin}），"
+        "{params} 个。层的名称在整个导览中一直往上数（前面的步骤已经用掉了 dense0 到 {twin}），"
         "并且按构造的先后编号：shared 最先构造（{shared}），然后是 net.add 里的第一层（{first}）；"
         "第三层 {third} 拿着 {shared} 的参数，自己没有参数；最后一层是 {last}。"
         "所以列表从 {first} 开始，而且没有 {third}。",

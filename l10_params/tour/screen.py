@@ -19,7 +19,7 @@ WORDS = {
     "context": {"en": "context: {where}", "zh": "设备：{where}"},
     "names": {"en": "(layer names count from dense0, as in a fresh kernel (fresh_names()), and "
                     "the seed is MXNet's default, mx.random.seed(0))",
-              "zh": "（层的名字从 dense0 开始数，和新启动的内核一样（fresh_names()）；随机种子是 "
+              "zh": "（层的名称从 dense0 开始数，和新启动的内核一样（fresh_names()）；随机种子是 "
                     "MXNet 的默认值 mx.random.seed(0)）"},
     "numpy": {"en": "(NumPy mode, npx.set_np(), is on: the steps are the lecture's legacy nd "
                     "code, so the tour switches it off while it runs and back on after)",
