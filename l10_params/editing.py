@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from mxnet import gluon, nd  # noqa: F401 - nd for the doctests
 
-from . import _gluon, _values
+from . import _gluon, _validate, _values
 from ._table import Table
 from ._text import brief, close_names, compile_pattern, format_shape, no_match_message
 from ._validate import (
@@ -29,48 +29,48 @@ from .access import select as _select
 _fs = format_shape
 
 
-def _as_numpy(value, p: gluon.Parameter, what: str) -> np.ndarray:
+def _as_numpy(value, p: gluon.Parameter, what: str, allow_nonfinite: bool) -> np.ndarray:
     """``value`` (scalar, NDArray or NumPy array) as a NumPy array of ``p``'s dtype, checked."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{what} is text ({brief(value, 40)}), not a number; pass a number, an "
+                        "NDArray, a NumPy array or a function old -> new")
     if _gluon.is_mx_array(value):
         arr = value.asnumpy()
     elif isinstance(value, np.ndarray) or np.isscalar(value):
-        arr = np.asarray(value)
+        arr = value if isinstance(value, int) and not isinstance(value, bool) else \
+            np.asarray(value)  # a Python int may be beyond int64: storable compares it exactly
     else:
         raise TypeError(
             f"{what} must be a number, an NDArray, a NumPy array or a function old -> new, "
             f"not {type(value).__name__} ({brief(value)})"
         )
     dtype = np.dtype(p.dtype)
-    ok = "iu" if dtype.kind in "iu" else "iuf"
-    if arr.dtype.kind not in ok:
+    kind = np.asarray(arr).dtype.kind if not isinstance(arr, int) else "i"
+    if kind not in "iuf":
+        ok = "integers" if dtype.kind in "iu" else "real numbers (int or float)"
         raise ValueError(
-            f"{what} has dtype {arr.dtype}, which cannot be stored in {p.name!r} "
-            f"(dtype {dtype.name}) without losing its meaning; pass "
-            f"{'integers' if ok == 'iu' else 'real numbers (int or float)'}, "
+            f"{what} has dtype {np.asarray(arr).dtype}, which cannot be stored in {p.name!r} "
+            f"(dtype {dtype.name}) without losing its meaning; pass {ok}, "
             f"e.g. value.astype({dtype.name!r})"
         )
-    with np.errstate(over="ignore", invalid="ignore"):
-        cast = arr.astype(dtype)
-    if cast.dtype.kind == "f" and not np.isfinite(cast).all():
-        bad = int((~np.isfinite(cast)).sum())
-        raise ValueError(
-            f"{what} has {bad} entries that are NaN or infinite as {dtype.name} "
-            f"(first at index {np.argwhere(~np.isfinite(cast))[0].tolist()}); a NaN or inf "
-            "weight turns every output into NaN; check the computation that produced it"
-        )
-    return cast
+    return _validate.storable(arr, dtype, what, allow_nonfinite=allow_nonfinite)
 
 
-def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
+def set_value(param: gluon.Parameter, value, *, allow_nonfinite: bool = False
+              ) -> gluon.Parameter:
     """Write ``value`` into every context's copy of ``param`` (through ``set_data``).
 
     ``value`` is a number (every entry gets it), an NDArray or NumPy array of the
     parameter's shape, or a function ``fn(old) -> new`` called with a copy of the current
     values (an NDArray on the first context). Values are cast to the parameter's dtype as
-    ``set_data`` does; complex, boolean or text values, floats for an integer parameter,
-    NaN and inf are refused. A deferred parameter (after ``initialize()``, before the first
-    forward) takes a full array whose shape fits the known dimensions; the first forward
-    then uses it. Every check runs before anything is written.
+    ``set_data`` does, but never changed on the way: an integer parameter takes whole
+    numbers within its dtype's range (``-1`` into uint8 would be 255), a float parameter
+    values within its range (``1e6`` would be inf in float16); text is a ``TypeError``;
+    complex or boolean values, and values a cast would change, are a ``ValueError``. NaN and
+    inf are refused unless ``allow_nonfinite=True`` (a NaN weight makes every output NaN;
+    an integer parameter cannot hold them at all). A deferred parameter (after
+    ``initialize()``, before the first forward) takes a full array whose shape fits the known
+    dimensions; the first forward then uses it. Every check runs before anything is written.
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu:0,cpu:1', seed=0)
@@ -87,6 +87,7 @@ def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
             if isinstance(param, gluon.Block) else ""
         raise TypeError(f"set_value needs a gluon.Parameter, not {type(param).__name__}{hint}")
     call = f"set_value({param.name})"
+    allow_nonfinite = _validate.flag(allow_nonfinite, "allow_nonfinite", "set_value")
     refuse_recording(call)
     st = _gluon.state(param)
     require_initialized(param)  # the one 'no values yet' RuntimeError
@@ -101,7 +102,7 @@ def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
         what = f"{call}: the function's result"
     else:
         what = f"{call}: the value"
-    arr = _as_numpy(value, param, what)
+    arr = _as_numpy(value, param, what, allow_nonfinite)
     if arr.ndim == 0:
         if deferred:
             raise RuntimeError(

@@ -90,8 +90,21 @@ def half(ctx="cpu"):
     return net, nd.ones((2, 3), dtype="float16")
 
 
+def integers(dtype):
+    """Dense(2) of an integer dtype, weights 1, biases 0 (MXNet draws no random integers);
+    values only, as ``half``."""
+    def build(ctx="cpu"):
+        with fresh_names():
+            net = nn.Sequential()
+            net.add(nn.Dense(2, in_units=1, dtype=dtype))
+        net.initialize(mx.init.One(), ctx=resolve_ctx(ctx))
+        return net, nd.ones((2, 1), dtype=dtype)
+    build.__name__ = dtype
+    return build
+
+
 KINDS = {"mlp": mlp, "tied": tied, "hybrid": hybrid, "convbn": convbn, "custom": custom,
-         "half": half}
+         "half": half, "int32": integers("int32"), "uint8": integers("uint8")}
 
 
 def _arrays(p, get, stored):

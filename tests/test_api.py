@@ -45,7 +45,7 @@ SIGNATURES = {
     "run_dist": "(workers=2, *, servers=1, steps=2, port=None, timeout=60.0)",
     "select": "(net, select=None, *, exclude=None, by='name')",
     "set_attr": "(net, select=None, *, exclude=None, by='name', **attrs)",
-    "set_value": "(param, value)",
+    "set_value": "(param, value, *, allow_nonfinite=False)",
     "snapshot": "(net)",
     "summary": "(net, select=None, *, exclude=None, by='name', stats=False, grads=False)",
     "tied_dense": "(shared, units=None, **kwargs)",

@@ -165,12 +165,20 @@ CASES = [
     # set_value: what a value may be for the parameter's dtype
     C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, np.ones((3, 3))), ValueError,
       r"has shape \(3, 3\) but the parameter has shape \(256, 20\)"),
-    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, "abc"), ValueError,
-      r"the value has dtype <U3, which cannot be stored in 'dense0_weight' \(dtype float32\)"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, "abc"), TypeError,
+      r"the value is text \('abc'\), not a number; pass a number"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, "x"), TypeError,
+      r"the value is text \('x'\), not a number"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, np.full((256, 20), "a")),
+      ValueError, r"the value has dtype <U1, which cannot be stored in 'dense0_weight' "
+      r"\(dtype float32\)"),
     C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, [1.0]), TypeError,
       r"must be a number, an NDArray, a NumPy array or a function old -> new, not list"),
     C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, np.nan), ValueError,
-      r"NaN or infinite as float32.*check the computation"),
+      r"the value has 1 entries that are NaN or infinite.*check the computation that produced "
+      r"it, or pass allow_nonfinite=True to write them on purpose"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, 1.0, allow_nonfinite="no"),
+      TypeError, r"set_value: allow_nonfinite='no' must be True or False, not str"),
     C("set_value", "mlp", lambda n, X: L.set_value(n[0], 1.0), TypeError,
       r"set_value needs a gluon.Parameter, not Dense \(a layer: pass one of its parameters"),
     C("set_value", "mlp", lambda n, X: L.set_value(n[0].bias, 1j), ValueError,
@@ -182,7 +190,28 @@ CASES = [
     C("set_value", "hybrid", lambda n, X: L.set_value(n[0].weight, np.inf), ValueError,
       r"NaN or infinite"),
     C("set_value", "half", lambda n, X: L.set_value(n[0].weight, 1e6), ValueError,
-      r"NaN or infinite as float16"),
+      r"1 entries too large for float16 \(largest \|value\| 1e\+06, float16 holds up to "
+      r"65504\), which would become inf.*net.cast\('float32'\)"),
+    C("set_value", "half", lambda n, X: L.set_value(n[0].weight, 1e6, allow_nonfinite=True),
+      ValueError, r"too large for float16"),  # an overflow is no NaN asked for
+    C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, 2 ** 40), ValueError,
+      r"the value has 1 entries outside int32's range \[-2147483648, 2147483647\] \(first "
+      r"1099511627776 at index \[\]\): int32 would wrap them silently"),
+    C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, 2 ** 31), ValueError,
+      r"outside int32's range.*\(2147483648 becomes -2147483648\)"),
+    C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, 2 ** 70), ValueError,
+      r"outside int32's range"),
+    C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, 1.5), ValueError,
+      r"1 entries with a fraction \(first 1.5 at index \[\]\), which the integer dtype int32 "
+      r"would cut off silently; round them first"),
+    C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, np.nan, allow_nonfinite=True),
+      ValueError, r"NaN or infinite \(first at index \[\]\), which the integer dtype int32 "
+      r"cannot hold"),
+    C("set_value", "uint8", lambda n, X: L.set_value(n[0].weight, -1), ValueError,
+      r"outside uint8's range \[0, 255\] \(first -1 at index \[\]\): uint8 would wrap them "
+      r"silently \(-1 becomes 255\)"),
+    C("set_value", "uint8", lambda n, X: L.set_value(n[0].weight, np.array([[1], [300]])),
+      ValueError, r"first 300 at index \[1, 0\]"),
     C("set_value", "custom", lambda n, X: L.set_value(n.params.get("hidden"), np.ones(5)),
       ValueError, r"has shape \(5,\) but the parameter has shape \(3,\)"),
     C("set_value", "mlp", lambda n, X: L.set_value(nn.Dense(2).weight, 1.0), RuntimeError,
