@@ -213,21 +213,25 @@ def number(value, name: str, call: str = "", *, whole: bool = False,
     ...
     ValueError: rtol=-1 must be a finite number >= 0
     """
+    def num(x) -> str:
+        return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
+
     want = "a whole number" if whole else "a finite number"
     if low is not None and high is not None:
-        want += f" from {low:g} to {high:g}" if not above else f" > {low:g} and <= {high:g}"
+        want += f" from {num(low)} to {num(high)}" if not above else \
+            f" > {num(low)} and <= {num(high)}"
     elif low is not None:
-        want += f" {'>' if above else '>='} {low:g}"
+        want += f" {'>' if above else '>='} {num(low)}"
     elif high is not None:
-        want += f" <= {high:g}"
-    shown = f"{name}={brief(value, 40)} must be {want}{note}"
+        want += f" <= {num(high)}"
+    shown = f"{name}={brief(value, 40)} must be {want}"
     if isinstance(value, _BOOLS) or not isinstance(value, _WHOLE if whole else _REAL):
-        raise TypeError(f"{_head(call)}{shown}, not {type(value).__name__}")
+        raise TypeError(f"{_head(call)}{shown}, not {type(value).__name__}{note}")
     x = value.item() if isinstance(value, np.generic) else value
     x = int(x) if whole else float(x)
     if (not whole and not math.isfinite(x)) or (low is not None and (x < low or (
             above and x == low))) or (high is not None and x > high):
-        raise ValueError(_head(call) + shown)
+        raise ValueError(_head(call) + shown + note)
     return x
 
 

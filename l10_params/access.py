@@ -6,14 +6,20 @@ what the pattern should have been.
 """
 from __future__ import annotations
 
-import math
 from typing import List, Optional
 
 from mxnet import gluon
 
 from . import _gluon
 from ._text import brief, close_names, compile_pattern, no_match_message
-from ._validate import as_param_dict, require_net, require_params, require_target, trainable
+from ._validate import (
+    as_param_dict,
+    number,
+    require_net,
+    require_params,
+    require_target,
+    trainable,
+)
 
 GRAD_REQS = ("write", "add", "null")
 ATTRS = ("grad_req", "lr_mult", "wd_mult")
@@ -131,7 +137,9 @@ def param_at(net: gluon.Block, path: str) -> gluon.Parameter:
     raise KeyError(f"no parameter at path {path!r}; {hint} (summary(net) lists every path)")
 
 
-def _validate_attrs(attrs: dict) -> None:
+def _validate_attrs(attrs: dict) -> dict:
+    """The attributes to set, checked: ``grad_req`` one of GRAD_REQS, the multipliers
+    finite numbers >= 0 (Python or NumPy) as floats."""
     if not attrs:
         raise ValueError(f"set_attr needs at least one of {', '.join(ATTRS)}, "
                          "e.g. set_attr(net, '.*bias', wd_mult=0)")
@@ -141,18 +149,22 @@ def _validate_attrs(attrs: dict) -> None:
         if key == "grad_req" and value not in GRAD_REQS:
             raise ValueError(f"grad_req={value!r} is not one of {GRAD_REQS}; "
                              "'write' trains, 'add' accumulates, 'null' freezes")
-        if key != "grad_req" and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or not math.isfinite(value) or value < 0):
-            raise ValueError(f"{key}={value!r} must be a finite number >= 0 "
-                             f"(1 keeps the trainer's value, 0 switches it off)")
+    return {key: str(value) if key == "grad_req" else number(
+        value, key, low=0, note=" (1 keeps the trainer's value, 0 switches it off)")
+        for key, value in attrs.items()}
 
 
 def set_attr(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
              by: str = "name", **attrs) -> List[str]:
     """Set ``grad_req``, ``lr_mult`` or ``wd_mult`` on the selected parameters.
 
-    ``select``, ``exclude`` and ``by`` choose the parameters as :func:`select` does. Every
-    name and value is checked before anything changes. Returns the names changed.
+    ``select``, ``exclude`` and ``by`` choose the parameters as :func:`select` does.
+    ``lr_mult`` and ``wd_mult`` are finite numbers >= 0 (Python or NumPy); ``grad_req`` is
+    ``'write'``, ``'add'`` or ``'null'``. Parameters that never train (BatchNorm's running
+    statistics, constants) keep grad_req ``'null'`` whatever is assigned, so with
+    ``grad_req='write'`` or ``'add'`` they are left out, as :func:`unfreeze` leaves them out,
+    and a selection of only those is a ``ValueError``. Every name and value is checked before
+    anything changes. Returns the names of the parameters set.
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -161,11 +173,13 @@ def set_attr(net, select: Optional[str] = None, *, exclude: Optional[str] = None
     >>> net[0].bias.wd_mult, net[0].weight.wd_mult
     (0.0, 1.0)
     """
-    _validate_attrs(attrs)
+    attrs = _validate_attrs(attrs)
     params = _select(net, select, exclude=exclude, by=by)
+    if attrs.get("grad_req", "null") != "null":  # Gluon would keep 'null' on these
+        params = trainable(params)
     for p in params.values():
         for key, value in attrs.items():
-            setattr(p, key, value if key == "grad_req" else float(value))
+            setattr(p, key, value)
     return list(params)
 
 
@@ -195,6 +209,6 @@ def unfreeze(net, select: Optional[str] = None, *, exclude: Optional[str] = None
     >>> unfreeze(net, '.*weight')
     ['dense0_weight', 'dense1_weight']
     """
-    # BatchNorm's running statistics and constants stay 'null' whatever is set: not listed
-    chosen = trainable(_select(net, select, exclude=exclude, by=by))
-    return set_attr(chosen, grad_req="write")
+    # BatchNorm's running statistics and constants stay 'null' whatever is set: set_attr
+    # leaves them out (a ValueError when nothing else is selected)
+    return set_attr(_select(net, select, exclude=exclude, by=by), grad_req="write")

@@ -24,7 +24,13 @@ from mxnet import gluon, nd
 from . import _gluon, _values
 from ._table import Table
 from ._text import brief, format_shape
-from ._validate import require_net, require_params, require_target, require_values
+from ._validate import (
+    number,
+    require_net,
+    require_params,
+    require_target,
+    require_values,
+)
 
 ENV_VAR = "L10_PARAMS_CTX"
 CtxSpec = Union[None, str, mx.Context, Sequence[Union[str, mx.Context]]]
@@ -82,12 +88,9 @@ def try_gpu(i: int = 0) -> mx.Context:
     >>> try_gpu(-1)
     Traceback (most recent call last):
     ...
-    ValueError: try_gpu(i) takes a GPU index, a whole number >= 0 such as 0 or 1, not -1
+    ValueError: try_gpu: i=-1 must be a whole number >= 0 (a GPU index such as 0 or 1)
     """
-    if isinstance(i, bool) or not isinstance(i, int) or i < 0:
-        kind = ValueError if isinstance(i, int) and not isinstance(i, bool) else TypeError
-        raise kind(f"try_gpu(i) takes a GPU index, a whole number >= 0 such as 0 or 1, "
-                   f"not {i!r}")
+    i = number(i, "i", "try_gpu", whole=True, low=0, note=" (a GPU index such as 0 or 1)")
     return mx.gpu(i) if num_gpus() > i else mx.cpu()
 
 

@@ -26,8 +26,8 @@ from mxnet.gluon import nn
 
 from . import _gluon
 from ._table import Table
-from ._text import complaint, format_shape
-from ._validate import require_net, require_values
+from ._text import brief, complaint, format_shape
+from ._validate import flag, number, require_net, require_values
 from .devices import forward_ctx_error
 
 
@@ -104,9 +104,12 @@ def is_tied(a, b) -> bool:
 def tied_dense(shared: nn.Dense, units: Optional[int] = None, **kwargs) -> nn.Dense:
     """``nn.Dense(units, params=shared.params, **kwargs)``, checked first.
 
-    ``units`` defaults to the shared layer's. A size that disagrees with the shared weight
-    is a ``ValueError`` naming both shapes and both layers (Gluon raises a bare
-    ``AssertionError``), as are a bias the shared layer lacks and a different dtype.
+    ``units`` defaults to the shared layer's; ``in_units`` and ``dtype`` are the shared
+    weight's. A size that disagrees with the shared weight is a ``ValueError`` naming both
+    shapes and both layers (Gluon raises a bare ``AssertionError``), as are a bias the shared
+    layer lacks and a different dtype. ``units`` and ``in_units`` are whole numbers (a NumPy
+    integer too), ``use_bias`` and ``flatten`` True or False, and ``params`` is refused
+    (``tied_dense`` passes ``params=shared.params`` itself): a ``TypeError`` each.
 
     >>> from l10_params import fresh_names
     >>> with fresh_names():
@@ -122,20 +125,44 @@ def tied_dense(shared: nn.Dense, units: Optional[int] = None, **kwargs) -> nn.De
     if not isinstance(shared, nn.Dense):
         raise TypeError(f"tied_dense shares the parameters of an nn.Dense, not "
                         f"{type(shared).__name__}; for other layers pass params=shared.params")
+    if "params" in kwargs:
+        raise TypeError(f"tied_dense passes params=shared.params itself, so params= cannot be "
+                        f"given too (got {type(kwargs['params']).__name__}); leave it out, or "
+                        "tie to another layer with tied_dense(that_layer)")
     out_units, in_shared = shared.weight.shape
+    if units is not None:
+        units = number(units, "units", "tied_dense", whole=True, low=1,
+                       note=f"; leave units out to take the shared layer's ({out_units})")
     units = out_units if units is None else units
-    in_units = kwargs.get("in_units", 0)
+    if kwargs.get("in_units") is not None:
+        kwargs["in_units"] = number(kwargs["in_units"], "in_units", "tied_dense", whole=True,
+                                    low=0, note="; leave in_units out (the shared weight's)")
+    in_units = kwargs.get("in_units") or 0
+    for name in ("use_bias", "flatten"):
+        if name in kwargs:
+            kwargs[name] = flag(kwargs[name], name, "tied_dense")
     fs = format_shape
     head = f"cannot tie a new Dense({units}) to layer {shared.name!r} (Dense({out_units}))"
-    if units != out_units or (in_units and in_shared > 0 and in_units != in_shared):
+    if units != out_units:
         raise ValueError(
             f"{head}: the new layer needs a weight of shape {fs((units, in_units))}, but "
             f"{shared.weight.name!r} has shape {fs(shared.weight.shape)}; leave units out "
             f"(it defaults to {out_units}) or share a layer of the size you need")
+    if in_units and in_shared > 0 and in_units != in_shared:
+        raise ValueError(
+            f"{head}: in_units={in_units} asks for a weight of shape {fs((units, in_units))}, "
+            f"but {shared.weight.name!r} has shape {fs(shared.weight.shape)}; leave in_units "
+            f"out (the shared weight decides it: {in_shared} inputs) or share a layer of the "
+            "size you need")
     if kwargs.get("use_bias", True) and shared.bias is None:
         raise ValueError(f"{head}: the new layer wants a bias but {shared.name!r} has none; "
                          "pass use_bias=False")
-    dtype = np.dtype(kwargs.get("dtype", "float32"))
+    try:
+        dtype = np.dtype(kwargs.get("dtype", "float32"))
+    except TypeError:
+        raise TypeError(f"tied_dense: dtype={brief(kwargs['dtype'], 40)} is not a dtype; leave "
+                        f"dtype out (the shared weight's, {np.dtype(shared.weight.dtype).name})"
+                        ) from None
     if dtype != np.dtype(shared.weight.dtype):
         raise ValueError(f"{head}: dtype {dtype.name} differs from the shared "
                          f"{np.dtype(shared.weight.dtype).name}; leave dtype out")

@@ -18,7 +18,7 @@ from mxnet import gluon
 from .. import _gluon
 from .._table import Table
 from .._text import brief, compile_pattern, format_shape
-from .._validate import require_initialized, require_target
+from .._validate import flag, require_initialized, require_target
 from ..access import select as _select
 from ..devices import CtxSpec, resolve_ctx
 from .plan import apply, as_initializer, describe, fit_error, plan
@@ -57,6 +57,7 @@ def reinitialize(net, init=None, select: Optional[str] = None, *,
     array([1., 1.], dtype=float32)
     """
     require_target(net, "net")
+    override = flag(override, "override", "reinitialize")
     if init is not None:
         init = as_initializer(init)
     elif override:
