@@ -309,6 +309,8 @@ CASES = [
       ValueError, r"the data is on cpu\(1\) but parameter 'dense0_weight'"),
     C("check_forward_ctx", "mlp", lambda n, X: L.check_forward_ctx(n, X.asnumpy()), TypeError,
       r"X must be an MXNet array"),
+    C("check_forward_ctx", "mlp", lambda n, X: L.check_forward_ctx(_raw(), X), RuntimeError,
+      r"parameter 'dense0_weight' \(0.weight\) was never initialized: it has no values yet"),
     C("lecture_mlp", "mlp", lambda n, X: L.lecture_mlp(ctx="tpu"), ValueError, r"'tpu'"),
     C("lecture_mlp", "mlp", lambda n, X: L.lecture_mlp(seed="x"), TypeError,
       r"lecture_mlp: seed='x' must be a whole number from 0 to 2147483647, not str"),
@@ -327,6 +329,18 @@ CASES = [
       r"tied_groups: net must be a gluon.Block"),
     C("tied_groups", "tied", lambda n, X: L.tied_groups(n, "X"), TypeError,
       r"tied_groups needs X as an array batch"),
+    C("tied_groups", "mlp", lambda n, X: L.tied_groups(_raw(), X), RuntimeError,
+      r"parameter 'dense0_weight' \(0.weight\) was never initialized: it has no values yet"),
+    C("tied_groups", "tied", lambda n, X: L.tied_groups(n, X.as_in_context(mx.cpu(1))),
+      ValueError, r"tied_groups cannot run net\(X\): the data is on cpu\(1\) but parameter "
+      r"'dense1_weight' \(0.weight\) lives on \[cpu\(0\)\]; move the data"),
+    C("tied_groups", "hybrid", lambda n, X: L.tied_groups(n, nd.ones((2, 7))), ValueError,
+      r"tied_groups: the net cannot take a batch of shape \(2, 7\)"),
+    C("tied_groups", "half", lambda n, X: L.tied_groups(n, X), ValueError,
+      r"tied_groups cannot run net\(X\) in float16 on cpu\(0\): MXNet's CPU build has no "
+      r"float16 Dense or Conv2D forward .*cast the net and the batch to float32"),
+    C("tied_gradients", "half", lambda n, X: L.tied_gradients(n, X), ValueError,
+      r"tied_gradients cannot run net\(X\) in float16 on cpu\(0\)"),
     C("tied_gradients", "tied", lambda n, X: L.tied_gradients(n, [X]), TypeError,
       r"tied_gradients needs X as an array batch .*not list"),
     C("tied_gradients", "hybrid", lambda n, X: L.tied_gradients(n, nd.ones((2, 7))), ValueError,
@@ -386,6 +400,14 @@ CASES = [
 ]
 
 
+def _raw():
+    """Dense(256) -> Dense(10), never initialized."""
+    with L.fresh_names():
+        net = nn.Sequential()
+        net.add(nn.Dense(256), nn.Dense(10))
+    return net
+
+
 def _f32_twin():
     net, _ = KINDS["half"]()
     net.cast("float32")
@@ -406,7 +428,7 @@ def _id(case: Case) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
-def test_refused_with_a_clear_error_and_nothing_changed(case):
+def test_refused_with_a_clear_error_and_nothing_changed(mode, case):
     net, X = KINDS[case.net]()
     before = checksum(net)
     with pytest.raises(case.exc, match=case.match) as info:
@@ -682,3 +704,40 @@ def test_reset_ctx_refuses_a_row_sparse_parameter_before_moving_anything():
                                          r"reset_ctx gathers its copies through its Trainer"):
         L.reset_ctx(pd, "cpu:1")
     assert checksum(pd) == before
+
+
+def test_a_private_copy_runs_none_of_the_users_hooks(mode):
+    """tied_groups and tied_gradients run forwards on a private copy of the net: the hooks a
+    student registered on the net stay with the net and never run for them."""
+    net, X = KINDS["tied"]()
+    seen = []
+    net[1].register_forward_hook(lambda block, args, out: seen.append(("hook", block.name)))
+    net[2].register_forward_pre_hook(lambda block, args: seen.append(("pre", block.name)))
+    assert L.tied_groups(net, X) == [["1.weight", "2.weight"], ["1.bias", "2.bias"]]
+    assert len(L.tied_gradients(net, X).rows) == 2
+    assert seen == []
+    net(X)
+    assert seen == [("hook", "dense0"), ("pre", "dense2")]  # still on the net itself
+
+
+def test_float16_refused_by_a_forward_leaves_the_engine_clean(mode):
+    """MXNet reports a failed operator when its output is read, and keeps it for the next
+    mx.nd.waitall(): after the ValueError nothing is left to surface later."""
+    net, X = KINDS["half"]()
+    with pytest.raises(ValueError, match="float16"):
+        L.tied_gradients(net, X)
+    mx.nd.waitall()  # would raise the MXNetError if it were still pending
+    assert nd.ones(2).asnumpy().tolist() == [1.0, 1.0]
+
+
+def test_tied_groups_on_a_deferred_net_draws_nothing_from_the_random_stream():
+    with L.fresh_names():
+        net = nn.Sequential()
+        net.add(nn.Dense(3), nn.Dense(3))
+    net.initialize()
+    mx.random.seed(5)
+    assert L.tied_groups(net, nd.ones((2, 4))) == []
+    after = nd.random.uniform(shape=4).asnumpy()
+    mx.random.seed(5)
+    assert (nd.random.uniform(shape=4).asnumpy() == after).all()
+    assert L.summary(net).rows[0].state == "deferred"  # the net itself still waits
