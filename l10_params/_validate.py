@@ -235,16 +235,30 @@ def number(value, name: str, call: str = "", *, whole: bool = False,
     return x
 
 
-def nonfinite_message(what: str, count: int, where: str = "",
-                      fix: str = "allow_nonfinite=True") -> str:
-    """The one wording of 'this write would put NaN or inf into a parameter', with the fix."""
-    return (f"{what} has {count:,} entries that are NaN or infinite{where}; a NaN "
-            "or inf weight turns every output into NaN: check the computation that produced "
-            f"it, or pass {fix} to write them on purpose")
+def nonfinite_message(subject: str, fix: str = "allow_nonfinite=True") -> str:
+    """The one wording of 'this write would put NaN or inf into a parameter', with the fix:
+    ``subject`` says what holds them (``"the value is nan"``)."""
+    return (f"{subject}; a NaN or inf weight turns every output into NaN: check the "
+            f"computation that produced it, or pass {fix} to write NaN or inf on purpose")
 
 
 def _first(mask: np.ndarray) -> str:
     return str(np.argwhere(mask)[0].tolist()) if mask.ndim else "[]"
+
+
+def _at(arr: np.ndarray, mask: np.ndarray):
+    """The first entry of ``arr`` where ``mask`` holds, as a Python number."""
+    x = arr[tuple(np.argwhere(mask)[0])] if arr.ndim else arr.reshape(())[()]
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _which(what: str, arr: np.ndarray, mask: np.ndarray, one: str, many: str) -> str:
+    """``'value (-1) is outside ...'`` for a number, ``'value has 3 entries outside ...
+    (first -1 at index [2])'`` for an array: ``one`` and ``many`` say what is wrong."""
+    if arr.ndim == 0:
+        return f"{what} ({_at(arr, mask)!r}) {one}"
+    return (f"{what} has {int(mask.sum()):,} entries {many} (first {_at(arr, mask)!r} at index "
+            f"{_first(mask)})")
 
 
 def storable(value, dtype, what: str, *, allow_nonfinite: bool = False) -> np.ndarray:
@@ -258,10 +272,14 @@ def storable(value, dtype, what: str, *, allow_nonfinite: bool = False) -> np.nd
 
     >>> storable(np.array([1.0, 2.0]), 'int32', 'value').tolist()
     [1, 2]
-    >>> storable(-1, 'uint8', 'value')
+    >>> storable(-1, 'uint8', 'the value')
     Traceback (most recent call last):
     ...
-    ValueError: value has 1 entries outside uint8's range [0, 255] (first -1 at index []): ...
+    ValueError: the value (-1) is outside uint8's range [0, 255]: uint8 would wrap it ...
+    >>> storable(np.array([1.0, np.nan]), 'float32', 'the value')
+    Traceback (most recent call last):
+    ...
+    ValueError: the value has 1 entries that are NaN or infinite (first nan at index [1]); ...
     """
     dtype = np.dtype(dtype)
     if isinstance(value, int) and not isinstance(value, bool) and dtype.kind in "iu":
@@ -281,16 +299,14 @@ def storable(value, dtype, what: str, *, allow_nonfinite: bool = False) -> np.nd
             odd = ~np.isfinite(arr)
             if odd.any():
                 raise ValueError(
-                    f"{what} has {int(odd.sum()):,} entries that are NaN or infinite (first at "
-                    f"index {_first(odd)}), which the integer dtype {dtype.name} cannot hold; "
-                    "pass whole numbers")
+                    _which(what, arr, odd, "is NaN or infinite", "that are NaN or infinite")
+                    + f", which the integer dtype {dtype.name} cannot hold; pass whole numbers")
             frac = arr != np.round(arr)
             if frac.any():
                 raise ValueError(
-                    f"{what} has {int(frac.sum()):,} entries with a fraction (first "
-                    f"{_at(arr, frac)!r} at index {_first(frac)}), which the integer dtype "
-                    f"{dtype.name} would cut off silently; round them first, e.g. "
-                    "np.round(value), or pass whole numbers")
+                    _which(what, arr, frac, "has a fraction", "with a fraction")
+                    + f", which the integer dtype {dtype.name} would cut off silently; round "
+                    "first, e.g. np.round(value), or pass whole numbers")
         if arr.dtype.kind == "f":  # float(2**63 - 1) rounds up to 2**63: compare with the bound
             bad = (arr < float(info.min)) | (arr >= float(info.max) + 1)
         else:
@@ -300,29 +316,25 @@ def storable(value, dtype, what: str, *, allow_nonfinite: bool = False) -> np.nd
         return arr.astype(dtype)
     odd = ~np.isfinite(arr) if arr.dtype.kind == "f" else np.zeros(arr.shape, bool)
     if odd.any() and not allow_nonfinite:
-        raise ValueError(nonfinite_message(what, int(odd.sum()),
-                                           f" (first at index {_first(odd)})"))
+        raise ValueError(nonfinite_message(
+            f"{what} is {_at(arr, odd)!r}" if arr.ndim == 0 else
+            _which(what, arr, odd, "", "that are NaN or infinite")))
     with np.errstate(over="ignore", invalid="ignore"):
         cast = arr.astype(dtype)
     over = np.isinf(cast) & ~odd if dtype.kind == "f" else np.zeros(arr.shape, bool)
     if over.any():
-        big = float(np.abs(arr[over]).max())
         raise ValueError(
-            f"{what} has {int(over.sum()):,} entries too large for {dtype.name} (largest "
-            f"|value| {big:g}, {dtype.name} holds up to {float(np.finfo(dtype).max):g}), which "
-            f"would become inf; scale them down, or use a wider dtype "
+            _which(what, arr, over, f"is too large for {dtype.name}",
+                   f"too large for {dtype.name}")
+            + f": {dtype.name} holds up to {float(np.finfo(dtype).max):g}, so it would become "
+            "inf; scale down, or use a wider dtype "
             f"(net.cast({'float32' if dtype.itemsize < 4 else 'float64'!r}))")
     return cast
 
 
-def _at(arr: np.ndarray, mask: np.ndarray):
-    """The first entry of ``arr`` where ``mask`` holds, as a Python number."""
-    x = arr[tuple(np.argwhere(mask)[0])] if arr.ndim else arr.reshape(())[()]
-    return x.item() if isinstance(x, np.generic) else x
-
-
 def _range_message(what, arr, bad, dtype, lo, hi) -> str:
     example = f"-1 becomes {hi}" if dtype.kind == "u" else f"{hi + 1} becomes {lo}"
-    return (f"{what} has {int(bad.sum()):,} entries outside {dtype.name}'s range [{lo}, {hi}] "
-            f"(first {_at(arr, bad)!r} at index {_first(bad)}): {dtype.name} would wrap them "
-            f"silently ({example}); pass values in range, or use a parameter of a wider dtype")
+    return (_which(what, arr, bad, f"is outside {dtype.name}'s range [{lo}, {hi}]",
+                   f"outside {dtype.name}'s range [{lo}, {hi}]")
+            + f": {dtype.name} would wrap {'it' if arr.ndim == 0 else 'them'} silently "
+            f"({example}); pass values in range, or use a parameter of a wider dtype")

@@ -7,6 +7,7 @@ edit changed since.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
@@ -124,6 +125,25 @@ def set_value(param: gluon.Parameter, value, *, allow_nonfinite: bool = False
     return param
 
 
+def _check_mapping(mapping) -> None:
+    """``mapping`` is None or a non-empty dict of names: TypeError, ValueError otherwise."""
+    if mapping is None:
+        return
+    if not isinstance(mapping, Mapping):
+        raise TypeError(f"copy_params: mapping must be a dict {{src: dst}} such as "
+                        f"{{'0.weight': '0.weight'}}, not {type(mapping).__name__} "
+                        f"({brief(mapping, 40)}); leave it out to pair by structural path")
+    if not mapping:
+        raise ValueError("copy_params: mapping={} pairs nothing, so nothing would be copied; "
+                         "leave mapping out to pair every path, or give {src: dst} pairs "
+                         "such as {'0.weight': '0.weight'}")
+    for s, d in mapping.items():
+        if not (isinstance(s, str) and isinstance(d, str)):
+            raise TypeError(f"copy_params: mapping pairs names (structural paths or Gluon "
+                            f"names), not {type(s).__name__} -> {type(d).__name__} "
+                            f"({brief(s, 30)}: {brief(d, 30)}); e.g. {{'0.weight': '1.weight'}}")
+
+
 def _find(name: str, paths: Dict[str, gluon.Parameter], side: str) -> str:
     """A mapping entry as a structural path of one side: a path itself or a Gluon name."""
     if name in paths:
@@ -141,16 +161,18 @@ def _find(name: str, paths: Dict[str, gluon.Parameter], side: str) -> str:
 
 
 def copy_params(src, dst, select: Optional[str] = None, *, exclude: Optional[str] = None,
-                by: str = "name", mapping: Optional[Dict[str, str]] = None
-                ) -> List[Tuple[str, str]]:
+                by: str = "name", mapping: Optional[Dict[str, str]] = None,
+                allow_nonfinite: bool = False) -> List[Tuple[str, str]]:
     """Copy values from ``src`` to ``dst`` (nets or layers); returns the ``(src, dst)`` pairs.
 
     Parameters pair up by structural path (``'0.weight'``, stable when names count up), or by
-    ``mapping`` ``{src: dst}`` (paths or Gluon names). ``select``, ``exclude`` and ``by`` choose
-    the source's parameters as :func:`l10_params.select` does. It copies, it does not tie:
-    afterwards the two nets are independent. Every pair is checked first (both sides present,
-    source values, shape, dtype) and all mismatches are reported in one ``ValueError``; on any
-    error nothing is written. Every context of ``dst`` receives the values, whatever context
+    ``mapping`` ``{src: dst}`` (paths or Gluon names; a dict of at least one pair, else a
+    ``TypeError`` or ``ValueError``). ``select``, ``exclude`` and ``by`` choose the source's
+    parameters as :func:`l10_params.select` does. It copies, it does not tie: afterwards the
+    two nets are independent. Every pair is checked first (both sides present, source values,
+    shape, dtype) and all mismatches are reported in one ``ValueError``; source values with
+    NaN or inf are a ``ValueError`` unless ``allow_nonfinite=True``; on any error nothing is
+    written. Every context of ``dst`` receives the values, whatever context
     ``src`` lives on.
 
     >>> from l10_params import lecture_mlp
@@ -161,6 +183,8 @@ def copy_params(src, dst, select: Optional[str] = None, *, exclude: Optional[str
     >>> bool((a(X) == b(X)).min())
     True
     """
+    allow_nonfinite = _validate.flag(allow_nonfinite, "allow_nonfinite", "copy_params")
+    _check_mapping(mapping)
     paths = {}
     for obj, side in ((src, "src"), (dst, "dst")):
         require_target(obj, side)
@@ -178,6 +202,10 @@ def copy_params(src, dst, select: Optional[str] = None, *, exclude: Optional[str
     if select is not None or exclude is not None:
         chosen = {id(p) for p in _select(src, select, exclude=exclude, by=by).values()}
         pairs = [(s, d) for s, d in pairs if s in sp and id(sp[s]) in chosen]
+        if not pairs:
+            raise ValueError(f"copy_params: select={select!r}, exclude={exclude!r} keep none of "
+                             f"the pairs of mapping ({', '.join(map(repr, mapping or {}))}), so "
+                             "nothing would be copied; widen select, or leave it out")
     problems = []
     extra = ([d for d in dp if d not in sp]
              if mapping is None and select is None and exclude is None else [])
@@ -212,6 +240,16 @@ def copy_params(src, dst, select: Optional[str] = None, *, exclude: Optional[str
             + "\n  ".join(problems)
             + "\npass mapping={src_path: dst_path} or select=... to copy only what matches"
         )
+    if not allow_nonfinite:
+        sources = [(a, s) for _, a, s in writes.values()]
+        counts = _gluon.nonfinite_counts([_gluon.first_array(a) for a, _ in sources])
+        bad = [(s, n) for (_, s), n in zip(sources, counts) if n]
+        if bad:
+            more = f" (and in {', '.join(s for s, _ in bad[1:4])}{', ...' * (len(bad) > 4)})" \
+                if len(bad) > 1 else ""
+            raise ValueError("copy_params: " + _validate.nonfinite_message(
+                f"src {bad[0][0]} has {bad[0][1]:,} entries that are NaN or infinite{more}")
+                + "; nothing was copied")
     # As set_data, every context of each destination, in few engine operations (all sources
     # read before any write: a destination may also be a source; see _gluon.copy_values).
     _gluon.copy_values([(b, a) for b, a, _ in writes.values()])

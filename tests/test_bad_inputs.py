@@ -135,6 +135,27 @@ CASES = [
       r"string counts as True in Python, so override='no' would mean override=True"),
     C("reinitialize", "convbn", lambda n, X: L.reinitialize(n, init.One(), override=0),
       TypeError, r"override=0 must be True or False, not int"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, init.Constant(float("nan"))),
+      ValueError, r"the value of Constant\(value=nan\) for 'dense0_weight' is nan; a NaN or "
+      r"inf weight turns every output into NaN: .*pass allow_nonfinite=True to write NaN or "
+      r"inf on purpose; nothing was changed"),
+    C("reinitialize", "tied", lambda n, X: L.reinitialize(
+        n, init.Constant(-np.inf), ".*bias", override=True), ValueError,
+      r"Constant\(value=-inf\) for 'dense1_bias' is -inf"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, _NanInit(), ".*weight"), ValueError,
+      r"what _NanInit\(\) computes for 'dense0_weight' has 5,120 entries that are NaN or "
+      r"infinite \(and 1 more parameter\(s\): dense1_weight\).*nothing was changed"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, allow_nonfinite=1), TypeError,
+      r"reinitialize: allow_nonfinite=1 must be True or False, not int"),
+    C("reinitialize", "half", lambda n, X: L.reinitialize(n, init.Constant(1e6)), ValueError,
+      r"the value of Constant\(value=1000000.0\) for 'dense0_weight' \(1000000.0\) is too "
+      r"large for float16"),
+    C("reinitialize", "int32", lambda n, X: L.reinitialize(n, init.Constant(2 ** 40)),
+      ValueError, r"\(1099511627776\) is outside int32's range"),
+    C("reinitialize", "uint8", lambda n, X: L.reinitialize(n, init.Constant(1.5)), ValueError,
+      r"\(1.5\) has a fraction, which the integer dtype uint8 would cut off silently"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(_deferred(), init.Constant(np.nan)),
+      ValueError, r"for 'dense0_weight' is nan"),  # deferred: checked before the first forward
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, ctx="tpu"), ValueError,
       r"context 'tpu' is not understood"),
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, ctx=mx.cpu(10 ** 9)), ValueError,
@@ -164,6 +185,12 @@ CASES = [
       r"device type 'cpu_pinned'.*use mx.cpu\(0\)"),
     C("initialize_by_pattern", "convbn", lambda n, X: L.initialize_by_pattern(
         n, [(".*", init.Xavier())]), ValueError, r"at least 2 dimensions"),
+    C("initialize_by_pattern", "hybrid", lambda n, X: L.initialize_by_pattern(
+        n, [(".*weight", init.Constant(np.inf))]), ValueError,
+      r"Constant\(value=inf\) for 'dense0_weight' is inf.*allow_nonfinite=True"),
+    C("initialize_by_pattern", "mlp", lambda n, X: L.initialize_by_pattern(
+        n, [(".*bias", _NanInit())], allow_nonfinite="yes"), TypeError,
+      r"initialize_by_pattern: allow_nonfinite='yes' must be True or False"),
     C("initialize_by_pattern", "custom", lambda n, X: L.initialize_by_pattern(
         n, [("(", init.One())]), ValueError, r"rule 0 pattern '\(' is not a valid regular"),
     C("explain_init", "mlp", lambda n, X: L.explain_init(n, "nope"), ValueError,
@@ -191,8 +218,8 @@ CASES = [
     C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, [1.0]), TypeError,
       r"must be a number, an NDArray, a NumPy array or a function old -> new, not list"),
     C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, np.nan), ValueError,
-      r"the value has 1 entries that are NaN or infinite.*check the computation that produced "
-      r"it, or pass allow_nonfinite=True to write them on purpose"),
+      r"set_value\(dense0_weight\): the value is nan; a NaN or inf weight turns every output "
+      r"into NaN: check the computation that produced it, or pass allow_nonfinite=True"),
     C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, 1.0, allow_nonfinite="no"),
       TypeError, r"set_value: allow_nonfinite='no' must be True or False, not str"),
     C("set_value", "mlp", lambda n, X: L.set_value(n[0], 1.0), TypeError,
@@ -204,27 +231,29 @@ CASES = [
     C("set_value", "mlp", _recording(lambda n, X: L.set_value(n[1].bias, 0.0)), RuntimeError,
       r"inside autograd.record\(\).*autograd.pause"),
     C("set_value", "hybrid", lambda n, X: L.set_value(n[0].weight, np.inf), ValueError,
-      r"NaN or infinite"),
+      r"the value is inf; a NaN or inf weight"),
+    C("set_value", "hybrid", lambda n, X: L.set_value(n[1].bias, np.array([1, np.nan, 2])),
+      ValueError, r"the value has 1 entries that are NaN or infinite \(first nan at index \[1\]\)"),
     C("set_value", "half", lambda n, X: L.set_value(n[0].weight, 1e6), ValueError,
-      r"1 entries too large for float16 \(largest \|value\| 1e\+06, float16 holds up to "
-      r"65504\), which would become inf.*net.cast\('float32'\)"),
+      r"the value \(1000000.0\) is too large for float16: float16 holds up to 65504, so it "
+      r"would become inf; scale down, or use a wider dtype \(net.cast\('float32'\)\)"),
     C("set_value", "half", lambda n, X: L.set_value(n[0].weight, 1e6, allow_nonfinite=True),
       ValueError, r"too large for float16"),  # an overflow is no NaN asked for
     C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, 2 ** 40), ValueError,
-      r"the value has 1 entries outside int32's range \[-2147483648, 2147483647\] \(first "
-      r"1099511627776 at index \[\]\): int32 would wrap them silently"),
+      r"the value \(1099511627776\) is outside int32's range \[-2147483648, 2147483647\]: "
+      r"int32 would wrap it silently"),
     C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, 2 ** 31), ValueError,
       r"outside int32's range.*\(2147483648 becomes -2147483648\)"),
     C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, 2 ** 70), ValueError,
       r"outside int32's range"),
     C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, 1.5), ValueError,
-      r"1 entries with a fraction \(first 1.5 at index \[\]\), which the integer dtype int32 "
-      r"would cut off silently; round them first"),
+      r"the value \(1.5\) has a fraction, which the integer dtype int32 would cut off "
+      r"silently; round first"),
     C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, np.nan, allow_nonfinite=True),
-      ValueError, r"NaN or infinite \(first at index \[\]\), which the integer dtype int32 "
+      ValueError, r"the value \(nan\) is NaN or infinite, which the integer dtype int32 "
       r"cannot hold"),
     C("set_value", "uint8", lambda n, X: L.set_value(n[0].weight, -1), ValueError,
-      r"outside uint8's range \[0, 255\] \(first -1 at index \[\]\): uint8 would wrap them "
+      r"the value \(-1\) is outside uint8's range \[0, 255\]: uint8 would wrap it "
       r"silently \(-1 becomes 255\)"),
     C("set_value", "uint8", lambda n, X: L.set_value(n[0].weight, np.array([[1], [300]])),
       ValueError, r"first 300 at index \[1, 0\]"),
@@ -248,6 +277,21 @@ CASES = [
       r"dtype float32 in src, float16 in dst; cast one"),
     C("copy_params", "mlp", lambda n, X: L.copy_params(_deferred(), n), RuntimeError,
       r"\(src 0.weight\) is deferred, shape \(256, \?\): it has no values yet"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_other("mlp")(), n, mapping="0.weight"),
+      TypeError, r"copy_params: mapping must be a dict \{src: dst\} such as "
+      r"\{'0.weight': '0.weight'\}, not str"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_other("mlp")(), n, mapping={}),
+      ValueError, r"copy_params: mapping=\{\} pairs nothing, so nothing would be copied"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_other("mlp")(), n, mapping={0: 1}),
+      TypeError, r"mapping pairs names .*, not int -> int"),
+    C("copy_params", "tied", lambda n, X: L.copy_params(_other("tied")(), n, ".*bias",
+                                                        mapping={"0.weight": "0.weight"}),
+      ValueError, r"keep none of the pairs of mapping \('0.weight'\), so nothing would be"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_nan_twin(n, X), n), ValueError,
+      r"copy_params: src 0.weight has 1 entries that are NaN or infinite; a NaN or inf weight "
+      r"turns every output into NaN: .*allow_nonfinite=True.*; nothing was copied"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_other("mlp")(), n, allow_nonfinite=0),
+      TypeError, r"copy_params: allow_nonfinite=0 must be True or False"),
     # snapshot, diff
     C(("snapshot", "Snapshot"), "mlp", lambda n, X: L.snapshot(3), TypeError,
       r"snapshot target must be a gluon.Block"),
@@ -398,6 +442,13 @@ CASES = [
     C("testing.assert_grad_norms", "mlp", lambda n, X: T.assert_grad_norms(n, [1.0]), TypeError,
       r"reported must be a dict"),
 ]
+
+
+class _NanInit(init.Initializer):
+    """An initializer whose draw goes wrong: every weight NaN."""
+
+    def _init_weight(self, name, data):
+        data[:] = float("nan")
 
 
 def _raw():

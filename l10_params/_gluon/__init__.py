@@ -30,7 +30,7 @@ from .arrays import (  # noqa: F401 - the array bridge, re-exported: import it f
     uniform,
     zeros,
 )
-from .batch import copies_of, copy_values  # noqa: F401
+from .batch import copies_of, copy_values, nonfinite_counts  # noqa: F401
 from .blocks import block_paths, blocks, own_params, owns_params, private_copy  # noqa: F401
 from .params import (  # noqa: F401
     DEFERRED,
