@@ -11,7 +11,7 @@ from typing import List, Optional
 from mxnet import gluon
 
 from . import _gluon
-from ._text import brief, close_names, compile_pattern, no_match_message
+from ._text import brief, close_names, compile_pattern, no_match_message, shown
 from ._validate import (
     as_param_dict,
     number,
@@ -63,8 +63,9 @@ def select(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
         rx = compile_pattern(select, "path pattern" if by == "path" else "pattern")
         keep = [n for n in names if matches(rx, n)]
         if not keep:
-            shown = names if by == "name" else list(_gluon.param_paths(net))
-            raise ValueError(_no_match(select, shown, by))
+            paths = list(_gluon.param_paths(net))
+            raise ValueError(_no_match(select, names if by == "name" else paths, by,
+                                       paths if by == "name" else names))
     if exclude is not None:
         rx = compile_pattern(exclude, "exclude")
         kept = [n for n in keep if not matches(rx, n)]
@@ -93,11 +94,24 @@ def _matcher(net, by: str):
     return lambda rx, name: any(rx.match(k) for k in paths.get(name, ()))
 
 
-def _no_match(pattern: str, keys, by: str) -> str:
+def _no_match(pattern: str, keys, by: str, others) -> str:
+    """Why ``pattern`` matches none of ``keys`` (names, or paths with ``by='path'``), with the
+    likely fix; when it matches one of ``others`` (the other kind), the other ``by`` too."""
+    rx = compile_pattern(pattern)
+    hits = shown([k for k in others if rx.match(k)], 4)
     if by == "name":
-        return no_match_message(pattern, keys)
+        msg = no_match_message(pattern, keys)
+        if not hits:
+            return msg
+        return msg + (" It" if msg.endswith(".") else "; or: it") + (
+            f" matches the structural path(s) {hits}: pass by='path' to select by path, "
+            f"select(net, {pattern!r}, by='path')")
     msg = no_match_message(pattern, keys, "path pattern").replace("the names are",
                                                                    "the paths are")
+    if hits:
+        return msg + (" It" if msg.endswith(".") else "; or: it") + (
+            f" matches the Gluon name(s) {hits}: leave by out (by='name', the default) to "
+            "select by name")
     close = close_names(pattern, keys)
     return msg + (f" Close paths: {', '.join(close)}." if close else "") + (
         " Paths are those summary(net) shows, e.g. '0.1.0.bias' for net[0][1][0].bias")

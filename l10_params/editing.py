@@ -16,7 +16,7 @@ from mxnet import gluon, nd  # noqa: F401 - nd for the doctests
 
 from . import _gluon, _validate, _values
 from ._table import Table
-from ._text import brief, close_names, compile_pattern, format_shape, no_match_message
+from ._text import brief, close_names, compile_pattern, format_shape, no_match_message, shown
 from ._validate import (
     no_values_message,
     refuse_recording,
@@ -348,6 +348,23 @@ class DiffRow:
     contexts: Tuple[str, ...]
 
 
+def _not_the_same(before: Snapshot, after: Snapshot) -> str:
+    """Why two snapshots cannot be compared: the paths only one of them holds."""
+    def paths(snap):
+        return [k for _, ks in snap.params.values() for k in ks]
+
+    old, new = paths(before), paths(after)
+    gone, added = [k for k in old if k not in new], [k for k in new if k not in old]
+    parts = ([f"after has {shown(added, 6)}, which before lacks"] * bool(added)
+             + [f"before has {shown(gone, 6)}, which after lacks"] * bool(gone))
+    if not parts:  # the same paths, grouped or ordered otherwise (a tie added or removed)
+        parts = [f"the same paths hold other parameters (before: {shown(list(before.params), 4)}; "
+                 f"after: {shown(list(after.params), 4)}: a tie added or removed?)"]
+    return ("before and after hold different parameters: " + "; ".join(parts) + " (a layer "
+            "added or removed?); diff compares two snapshots of the same net: after changing the "
+            "net itself, take a new snapshot (before = snapshot(net)) and diff against that")
+
+
 def diff(before: Snapshot, after) -> Table:
     """Which parameters changed between ``before`` and ``after`` (a later Snapshot or the net).
 
@@ -373,11 +390,7 @@ def diff(before: Snapshot, after) -> Table:
     if not isinstance(after, Snapshot):
         after = Snapshot(after)
     if list(before.params) != list(after.params):
-        raise ValueError(
-            "before and after hold different parameters (different nets?): "
-            f"{list(before.params)[:4]} vs {list(after.params)[:4]}; "
-            "take both snapshots of the same net"
-        )
+        raise ValueError(_not_the_same(before, after))
     rows = []
     for path, (name, paths) in before.params.items():
         old, new = before.values[path], after.values[path]

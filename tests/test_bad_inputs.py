@@ -89,6 +89,12 @@ CASES = [
     C("select", "convbn", lambda n, X: L.select(n, "running_mean"), ValueError,
       r"use '\.\*running_mean'"),
     C("select", "custom", lambda n, X: L.select(n, "hidden"), ValueError, r"use '\.\*hidden'"),
+    C("select", "mlp", lambda n, X: L.select(n, r"0\.weight"), ValueError,
+      r"pattern '0\\\\.weight' matches no parameter; the names are .* It matches the structural "
+      r"path\(s\) '0.weight': pass by='path' to select by path"),
+    C("select", "tied", lambda n, X: L.select(n, "dense0_weight", by="path"), ValueError,
+      r"path pattern 'dense0_weight' matches no parameter; the paths are .* It matches the "
+      r"Gluon name\(s\) 'dense0_weight': leave by out"),
     C(("select", "param_at"), "custom", lambda n, X: L.param_at(n, "hiden"), KeyError,
       r"no parameter at path 'hiden'.*'hidden'"),
     C("param_at", "mlp", lambda n, X: L.param_at(n.collect_params(), "0.weight"), TypeError,
@@ -296,6 +302,13 @@ CASES = [
     C(("snapshot", "Snapshot"), "mlp", lambda n, X: L.snapshot(3), TypeError,
       r"snapshot target must be a gluon.Block"),
     C("diff", "mlp", lambda n, X: L.diff(3, n), TypeError, r"before must be a Snapshot.*snapshot"),
+    C("diff", "mlp", lambda n, X: L.diff(L.snapshot(n), _grown()), ValueError,
+      r"before and after hold different parameters: after has '2.weight', '2.bias', which "
+      r"before lacks \(a layer added or removed\?\).*take a new snapshot"),
+    C("diff", "hybrid", lambda n, X: L.diff(L.snapshot(_grown()), _other("mlp")()), ValueError,
+      r"before has '2.weight', '2.bias', which after lacks"),
+    C("diff", "tied", lambda n, X: L.diff(L.snapshot(n), _untied()), ValueError,
+      r"the same paths hold other parameters .*a tie added or removed\?"),
     C("diff", "mlp", lambda n, X: L.diff(L.snapshot(n), _other("hybrid")()), ValueError,
       r"'dense0_weight' \(0.weight\) changed shape from \(256, 20\) to \(8, 5\)"),
     C("snapshot", "mlp", lambda n, X: L.snapshot(_deferred())["0.weight"], RuntimeError,
@@ -449,6 +462,27 @@ class _NanInit(init.Initializer):
 
     def _init_weight(self, name, data):
         data[:] = float("nan")
+
+
+def _grown():
+    """The lecture's MLP with a third layer added: paths 2.weight, 2.bias more."""
+    net, X = KINDS["mlp"]()
+    with L.fresh_names():
+        bigger = nn.Sequential()
+        bigger.add(nn.Dense(256, activation="relu"), nn.Dense(10), nn.Dense(3))
+    bigger.initialize()
+    bigger(X)
+    return bigger
+
+
+def _untied():
+    """The tied MLP's layers, each with its own parameters."""
+    with L.fresh_names():
+        net = nn.Sequential()
+        net.add(*(nn.Dense(u, activation="relu") for u in (8, 8, 8)), nn.Dense(10))
+    net.initialize()
+    net(KINDS["tied"]()[1])
+    return net
 
 
 def _raw():
