@@ -211,6 +211,11 @@ CASES = [
       r"'xavierr' is not an initializer name"),
     C("check_init", "mlp", lambda n, X: L.check_init(nn.Dense(3).weight, "zeros"), RuntimeError,
       r"was never initialized: it has no values yet; call net.initialize"),
+    C("check_init", "mlp", lambda n, X: L.check_init(n[1].bias, init.Normal(0)), ValueError,
+      r"a normal distribution with sigma=0 cannot have drawn these values: MXNet refuses to "
+      r"draw with sigma <= 0; check against the initializer that ran"),
+    C("check_init", "tied", lambda n, X: L.check_init(n[0].weight, init.Xavier(
+        rnd_type="gaussian", magnitude=0)), ValueError, r"sigma=0 cannot have drawn"),
     # set_value: what a value may be for the parameter's dtype
     C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, np.ones((3, 3))), ValueError,
       r"has shape \(3, 3\) but the parameter has shape \(256, 20\)"),
@@ -826,3 +831,21 @@ def test_tied_groups_on_a_deferred_net_draws_nothing_from_the_random_stream():
     mx.random.seed(5)
     assert (nd.random.uniform(shape=4).asnumpy() == after).all()
     assert L.summary(net).rows[0].state == "deferred"  # the net itself still waits
+
+
+def test_check_init_judges_values_of_a_degenerate_or_nan_initializer(mode):
+    """Uniform(0) draws zeros and Constant(nan) writes NaN: their own values pass, others fail."""
+    zeros = gluon.Parameter("z_weight", shape=(16,))
+    zeros.initialize(init=init.Uniform(0))
+    assert str(L.check_init(zeros, init.Uniform(0))) == \
+        "PASS z_weight ~ Uniform(scale=0): all 16 values equal 0"
+    square = gluon.Parameter("s_weight", shape=(4, 4))
+    square.initialize(init=init.Xavier(magnitude=0))  # bound sqrt(0 / fan): zeros too
+    assert L.check_init(square, init.Xavier(magnitude=0)).passed
+    nan = gluon.Parameter("n_weight", shape=(128,))
+    nan.initialize(init=init.Constant(float("nan")))
+    assert str(L.check_init(nan, init.Constant(float("nan")))) == \
+        "PASS n_weight ~ Constant(value=nan): all 128 values equal nan"
+    assert not L.check_init(nan, init.Constant(1.0)).passed
+    L.set_value(nan, 0.0)
+    assert "128 of 128 values differ from nan" in str(L.check_init(nan, init.Constant(np.nan)))
