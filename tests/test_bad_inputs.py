@@ -459,6 +459,22 @@ CASES = [
       AssertionError, r"expected tied parameters, found none"),
     C("testing.assert_grad_norms", "mlp", lambda n, X: T.assert_grad_norms(n, [1.0]), TypeError,
       r"reported must be a dict"),
+    C("testing.assert_frozen", "mlp", lambda n, X: T.assert_frozen(n, frozen="no"), TypeError,
+      r"assert_frozen: frozen='no' must be True or False, not str"),
+    C("testing.assert_params_equal", "mlp", lambda n, X: T.assert_params_equal(n, n, atol="x"),
+      TypeError, r"assert_params_equal: atol='x' must be a finite number >= 0, not str"),
+    C("testing.assert_params_equal", "tied", lambda n, X: T.assert_params_equal(n, n, rtol=-1),
+      ValueError, r"assert_params_equal: rtol=-1 must be a finite number >= 0"),
+    C("testing.assert_params_equal", "mlp", lambda n, X: T.assert_params_equal(
+        n, n, rtol=float("nan")), ValueError, r"rtol=nan must be a finite number"),
+    C("testing.assert_grad_is_sum", "tied", lambda n, X: T.assert_grad_is_sum(n, X, rtol=-1e-3),
+      ValueError, r"assert_grad_is_sum: rtol=-0.001 must be a finite number >= 0"),
+    C("testing.assert_grad_norms", "mlp", lambda n, X: T.assert_grad_norms(n, {}, atol=None),
+      TypeError, r"assert_grad_norms: atol=None must be a finite number >= 0, not NoneType"),
+    C("testing.assert_init_matches", "mlp", lambda n, X: T.assert_init_matches(_deferred(),
+                                                                                "uniform"),
+      RuntimeError, r"parameter 'dense0_weight' \(0.weight\) is deferred, shape \(256, \?\): it "
+      r"has no values yet"),
 ]
 
 
@@ -616,9 +632,10 @@ def test_no_values_yet_is_one_runtime_error(name, deferred):
         NEEDS_VALUES[name](_net(deferred))
 
 
-def test_no_values_yet_in_a_homework_claim_carries_the_same_words():
-    with pytest.raises(AssertionError, match=WORDS[False]):
-        testing.assert_init_matches(_net(False), "uniform")
+@pytest.mark.parametrize("deferred", [True, False], ids=["deferred", "never-initialized"])
+def test_no_values_yet_in_a_homework_claim_is_the_same_runtime_error(deferred):
+    with pytest.raises(RuntimeError, match=WORDS[deferred]):
+        testing.assert_init_matches(_net(deferred), "uniform")
 
 
 ONE_PARAMETER = {  # a Parameter where a ParameterDict would do: accepted alike everywhere
