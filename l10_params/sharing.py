@@ -144,7 +144,7 @@ def tied_dense(shared: nn.Dense, units: Optional[int] = None, **kwargs) -> nn.De
         units = number(units, "units", "tied_dense", whole=True, low=1,
                        note=f"; leave units out to take the shared layer's ({out_units})")
     units = out_units if units is None else units
-    if kwargs.get("in_units") is not None:
+    if "in_units" in kwargs:  # nn.Dense takes a whole number (0: inferred), never None
         kwargs["in_units"] = number(kwargs["in_units"], "in_units", "tied_dense", whole=True,
                                     low=0, note="; leave in_units out (the shared weight's)")
     in_units = kwargs.get("in_units") or 0

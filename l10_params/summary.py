@@ -55,7 +55,7 @@ class Row:
 class Summary(Table):
     """The result of :func:`summary`: ``.rows``, ``.total``, ``.trainable``, ``str()``, HTML."""
 
-    def __init__(self, rows, *, title, stats, grads=False):
+    def __init__(self, rows, *, title: str, stats: bool, grads: bool = False):
         stats, grads = flag(stats, "stats", "Summary"), flag(grads, "grads", "Summary")
         self.total = sum(r.size or 0 for r in rows)
         self.trainable = sum(r.size or 0 for r in rows if r.grad_req != "null")

@@ -421,6 +421,8 @@ CASES = [
     C("tied_dense", "mlp", lambda n, X: L.tied_dense(n[0], in_units=5), ValueError,
       r"in_units=5 asks for a weight of shape \(256, 5\), but 'dense0_weight' has shape "
       r"\(256, 20\); leave in_units out \(the shared weight decides it: 20 inputs\)"),
+    C("tied_dense", "tied", lambda n, X: L.tied_dense(n[1], in_units=None), TypeError,
+      r"tied_dense: in_units=None must be a whole number >= 0, not NoneType"),
     C("tied_dense", "mlp", lambda n, X: L.tied_dense(n[0], use_bias="no"), TypeError,
       r"tied_dense: use_bias='no' must be True or False"),
     C("tied_dense", "mlp", lambda n, X: L.tied_dense(n[0], dtype="float99"), TypeError,
