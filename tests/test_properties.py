@@ -301,8 +301,8 @@ ALWAYS_NOT_BOOLS = ["no", "False", "", 0, 1, None, np.int64(1), 1.0]
 BAD_NUMBERS = ["1", True, np.True_, [1], float("nan"), float("inf"), -1, np.int64(-1),
                np.float32(-0.5)]
 BAD_WHOLE = BAD_NUMBERS + [1.5, np.float64(2.0)]
-DIST = "distributed.py (the dist helper's) checks its numbers itself: it should call " \
-    "_validate.number, which takes NumPy scalars and refuses inf"
+DIST = "run_dist takes timeout=inf (distributed.py checks its numbers itself; " \
+    "_validate.number refuses NaN and inf)"
 RAISED = (ValueError, TypeError, RuntimeError, KeyError)
 
 
@@ -362,8 +362,7 @@ def _marked(kind, gaps=frozenset()):
     """The options of these kinds as test parameters; ``gaps`` are known to fail (a strict
     xfail: when they are mended, the mark must go)."""
     return [pytest.param(n, o, id=f"{n}-{o}", marks=[pytest.mark.xfail(
-        strict=True, reason=DIST)] * ((n, o) in gaps) + [pytest.mark.xfail(
-            strict=True, reason=DIST)] * (n in gaps)) for n, o, k in OPTIONS if k in kind]
+        strict=True, reason=DIST)] * ((n, o) in gaps)) for n, o, k in OPTIONS if k in kind]
 
 
 def test_every_parameter_of_every_public_function_is_classified():
@@ -404,7 +403,7 @@ def test_a_flag_takes_numpy_bools_as_bools(mode, name, option):
         assert _outcome(name, **{option: np.bool_(value)}) == _outcome(name, **{option: value})
 
 
-@pytest.mark.parametrize("name, option", _marked({"whole", "number"}, {"run_dist"}))
+@pytest.mark.parametrize("name, option", _marked({"whole", "number"}))
 def test_a_numeric_option_takes_numpy_scalars_as_python_numbers(mode, name, option):
     whole = (name, option, "whole") in OPTIONS
 
