@@ -120,8 +120,8 @@ def _constant(w, value):
     except ValueError:
         raise ValueError(f"the Constant's array has shape {v.shape}, which cannot fill a "
                          f"parameter of shape {w.shape}: the values cannot come from it") from None
-    ok = bool(np.array_equal(w, want))
-    bad = int((w != want).sum())
+    same = _values.same_mask(w, want)  # Constant(nan) holds NaN: NaN equals NaN here
+    ok, bad = bool(same.all()), int((~same).sum())
     shown = _g(float(v)) if v.size == 1 else f"the given array {v.shape}"
     return Found(ok, {"min": float(w.min()), "max": float(w.max()), "mismatches": bad},
                  {"value": float(v) if v.size == 1 else float("nan")},
@@ -141,6 +141,8 @@ def _ks_exact(w, cdf, slack):
 
 
 def _uniform(w, scale, dtype):
+    if scale == 0:  # U(-0, 0) draws zeros: a constant
+        return _constant(w, 0.0)
     eps = max(1e-6 * scale, ulp(scale, dtype))  # rounding to the dtype, not a wider range
     in_range = float(w.min()) >= -scale - eps and float(w.max()) <= scale + eps
     mean_ok, tol = _mean_ok(w, scale / math.sqrt(3))
@@ -160,6 +162,10 @@ def _uniform(w, scale, dtype):
 
 
 def _normal(w, sigma, dtype):
+    if not sigma > 0:
+        raise ValueError(f"a normal distribution with sigma={sigma:g} cannot have drawn these "
+                         "values: MXNet refuses to draw with sigma <= 0; check against the "
+                         "initializer that ran (all zeros: init.Zero())")
     n = w.size
     mean_ok, tol = _mean_ok(w, sigma)
     std = float(w.std(ddof=1)) if n > 1 else float("nan")
