@@ -14,6 +14,7 @@ step runs, at a pause), ends the command with one line on stderr and status 130.
 before it: usage errors take seconds there, and Ctrl-C during that import shows Python's
 traceback.
 """
+import math
 import os
 import signal
 import sys
@@ -157,9 +158,10 @@ def _check(args) -> None:
             if value is not None and not low <= value <= high:
                 raise UsageError(f"l10-params: error: {name}={value} is out of range: expected "
                                  f"{low} to {high}; {hint}")
-        if not args.timeout > 0:
+        if not (args.timeout > 0 and math.isfinite(args.timeout)):
             raise UsageError(f"l10-params: error: timeout={args.timeout!r} must be a positive "
-                             "number of seconds, e.g. 60")
+                             "number of seconds, e.g. 60 (a finite one: the run is stopped "
+                             "when it runs out)")
 
 
 def _parser():

@@ -31,6 +31,7 @@ import errno
 import glob
 import hashlib
 import json
+import math
 import numbers
 import os
 import re
@@ -169,8 +170,9 @@ def run_dist(workers: int = 2, *, servers: int = 1, steps: int = 2, port: Option
     steps = _whole("steps", steps, 0, 1000, "e.g. steps=2")
     if isinstance(timeout, (bool, np.bool_)) or not isinstance(timeout, numbers.Real):
         raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
-    if not timeout > 0:
-        raise ValueError(f"timeout={timeout!r} must be a positive number of seconds, e.g. 60")
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise ValueError(f"timeout={timeout!r} must be a positive number of seconds, e.g. 60 "
+                         "(a finite one: the run is stopped when it runs out)")
     if port is not None:
         port = _whole("port", port, 1024, 65535, "leave it out to use a free port")
     if not mx.runtime.Features().is_enabled("DIST_KVSTORE"):
