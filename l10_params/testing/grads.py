@@ -11,7 +11,7 @@ from mxnet import autograd, gluon
 
 from .. import _gluon
 from .._text import format_shape
-from .._validate import require_net
+from .._validate import number, require_net
 from ..sharing import tied_gradients
 from ._common import as_numpy, fail, kind, listed, one_name, operand_names, show
 from ._common import paths as _paths
@@ -129,6 +129,8 @@ def assert_grad_is_sum(net, X, grads: Optional[Dict[str, object]] = None, *,
     """
     require_net(net, call="assert_grad_is_sum", why="e.g. assert_grad_is_sum(net, X)")
     N, G = operand_names(names, 2, ("net", "grads"), "assert_grad_is_sum")
+    rtol = number(rtol, "rtol", "assert_grad_is_sum", low=0)
+    atol = number(atol, "atol", "assert_grad_is_sum", low=0)
     if grads is not None and not isinstance(grads, dict):
         raise TypeError(f"grads must be a dict {{structural path: gradient}}, e.g. "
                         f"{{'1.weight': g}}, not {type(grads).__name__}")
@@ -225,6 +227,8 @@ def assert_grad_norms(net, reported: Dict[str, float], *, rtol: float = 1e-4,
     require_net(net, call="assert_grad_norms",
                 why="e.g. assert_grad_norms(net, {'0.weight': 1.5})")
     N, R = operand_names(names, 2, ("net", "reported"), "assert_grad_norms")
+    rtol = number(rtol, "rtol", "assert_grad_norms", low=0)
+    atol = number(atol, "atol", "assert_grad_norms", low=0)
     if not isinstance(reported, dict):
         raise TypeError(f"{R} must be a dict {{structural path: norm}}, e.g. "
                         f"{{'0.weight': 0.12}}, not {show(reported, 80)}")

@@ -7,7 +7,7 @@ from typing import Iterable, List, Optional
 
 from .. import _gluon
 from .._text import compile_pattern
-from .._validate import require_target
+from .._validate import flag, require_target
 from ..access import select as _select
 from ._common import chosen, fail, labels, listed, one_name
 from ._common import paths as _paths
@@ -135,6 +135,8 @@ def assert_frozen(net, select: Optional[str] = None, *, exclude: Optional[str] =
     found still training: dense1_bias (1.bias) 'write'...
     """
     label = one_name(name, "net", "assert_frozen")
+    frozen = flag(frozen, "frozen", "assert_frozen")
+    only = flag(only, "only", "assert_frozen")
     if only:
         require_target(net)
         for rx in (select, exclude):

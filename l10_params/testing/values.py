@@ -16,7 +16,7 @@ from mxnet import initializer as mxinit
 from .. import _gluon
 from .. import _values as _cmp
 from .._text import format_shape
-from .._validate import no_values_message, require_target
+from .._validate import no_values_message, number, require_target
 from ..editing import Snapshot, snapshot
 from ..initialization import check_init
 from ..initialization.plan import as_initializer, describe, plan
@@ -30,6 +30,7 @@ from ._common import (
     listed,
     one_name,
     operand_names,
+    tidy,
 )
 
 
@@ -191,6 +192,34 @@ def _diagnose(p: gluon.Parameter, init, c, label: str, path: str) -> Tuple[str, 
              f"explain_init({label}) shows which initializer each parameter would get"])
 
 
+def _no_values(missing, init, label: str, where, params) -> str:
+    """Why ``missing`` have no values: the initializer raises (its error and line), or no
+    forward pass ran yet, or nothing initialized them; the one wording of _validate below."""
+    what = describe(as_initializer(init))
+    shaped = [p for p in missing if _gluon.known_shape(p)]
+    err = _draw_error(init, shaped[0].shape, shaped[0].dtype) if shaped else None
+    if err:
+        e, line = err
+        said = str(e).strip().splitlines()[-1] if str(e).strip() else ""
+        interface = ("mx.nd.NDArray" in said and "numpy" in said) or (
+            "mxnet.numpy" in said and "NDArray" in said)
+        lines = [f"{what} raised {type(e).__name__}: fix it, then Restart & Run All",
+                 f"{type(e).__name__}: {said[:300]}",
+                 f"at: {line}" if line else None,
+                 "likely: an array of the other interface; after npx.set_np() an "
+                 "initializer writes mx.np arrays (np.random.normal(...)), with legacy nd "
+                 "arrays (nd.random.normal(...)) otherwise" if interface else None,
+                 f"so {label}'s {listed([where[p.name] for p in missing])} have no values: "
+                 "the initializer never finished"]
+    else:
+        deferred = [p for p in missing if _gluon.state(p) == _gluon.DEFERRED]
+        lines = [f"{label} has no values yet: run {label}(X) once" if deferred else
+                 f"{label} has no values: {label}.initialize(...), then {label}(X)",
+                 f"expected: {listed([where[p.name] for p in params])} drawn by {what}"]
+        lines += [no_values_message(p, where[p.name]) for p in missing]
+    return tidy("\n".join(ln for ln in lines if ln))
+
+
 def assert_init_matches(net, init, select: Optional[str] = None, *,
                         exclude: Optional[str] = None, by: str = "name",
                         name: Optional[str] = None) -> None:
@@ -199,9 +228,12 @@ def assert_init_matches(net, init, select: Optional[str] = None, *,
     ``net`` is a net, a ParameterDict or one Parameter; ``select``, ``exclude`` and ``by``
     choose as :func:`l10_params.select` does; ``name`` is how the message calls ``net``.
     A failure says the likely mistake: values that look like Gluon's default
-    ``Uniform(0.07)`` (the initializer was replaced or never ran), an initializer that
-    raises (its error and line), a normal spread that matches another fan formula (the
-    fan-out, a variance taken for a standard deviation), values that are all one number.
+    ``Uniform(0.07)`` (the initializer was replaced or never ran), a normal spread that
+    matches another fan formula (the fan-out, a variance taken for a standard deviation),
+    values that are all one number. A selected parameter without values is a
+    ``RuntimeError`` (the claim needs values), which says why: ``init`` raises (its error and
+    the line; a student's initializer that fails in the forward pass leaves the weights
+    without values), or no forward pass ran, or nothing initialized it.
 
     >>> from l10_params import lecture_mlp
     >>> from mxnet import init
@@ -220,38 +252,14 @@ def assert_init_matches(net, init, select: Optional[str] = None, *,
     where = {p.name: names[p.name].split(" (")[-1].rstrip(")") for p in params}
     failed: List[Tuple[str, List[str]]] = []
     failing: List[str] = []
-    missing = []
+    missing = [p for p in params if _gluon.state(p) != _gluon.INITIALIZED]
+    if missing:  # no values yet: the one RuntimeError, saying why, before any check runs
+        raise RuntimeError(_no_values(missing, init, label, where, params))
     for p in params:
-        try:
-            c = check_init(p, init)
-        except RuntimeError:  # no values: did the initializer itself fail?
-            missing.append(p)
-            continue
+        c = check_init(p, init)
         if not c.passed:
             failed.append(_diagnose(p, init, c, label, where[p.name]))
             failing.append(p.name)
-    if missing:
-        what = describe(as_initializer(init))
-        shaped = [p for p in missing if _gluon.known_shape(p)]
-        err = _draw_error(init, shaped[0].shape, shaped[0].dtype) if shaped else None
-        if err:
-            e, line = err
-            said = str(e).strip().splitlines()[-1] if str(e).strip() else ""
-            interface = ("mx.nd.NDArray" in said and "numpy" in said) or (
-                "mxnet.numpy" in said and "NDArray" in said)
-            raise fail(f"{what} raised {type(e).__name__}: fix it, then Restart & Run All",
-                       f"{type(e).__name__}: {said[:300]}",
-                       f"at: {line}" if line else None,
-                       "likely: an array of the other interface; after npx.set_np() an "
-                       "initializer writes mx.np arrays (np.random.normal(...)), with legacy "
-                       "nd arrays (nd.random.normal(...)) otherwise" if interface else None,
-                       f"so {label}'s {listed([where[p.name] for p in missing])} "
-                       "have no values: the initializer never finished")
-        deferred = [p for p in missing if _gluon.state(p) == _gluon.DEFERRED]
-        first = (f"{label} has no values yet: run {label}(X) once" if deferred else
-                 f"{label} has no values: {label}.initialize(...), then {label}(X)")
-        raise fail(first, f"expected: {listed([where[p.name] for p in params])} drawn by "
-                   f"{what}", *[no_values_message(p, where[p.name]) for p in missing])
     if failed:
         first, lines = failed[0]
         key = [f[0].replace(where[p], "{}") for p, f in zip(failing, failed)]
@@ -322,6 +330,8 @@ def assert_params_equal(a, b, select: Optional[str] = None, *, exclude: Optional
     largest |a - b| = 0.5 at 1.bias [3] on cpu(1) (a 0, b 0.5)
       1.bias on cpu(1): 1 of 10 values differ, largest 0.5 at [3]
     """
+    rtol = number(rtol, "rtol", "assert_params_equal", low=0)
+    atol = number(atol, "atol", "assert_params_equal", low=0)
     for x, side in ((a, "a"), (b, "b")):
         if not isinstance(x, (gluon.Block, gluon.ParameterDict, gluon.Parameter, Snapshot)):
             raise TypeError(f"assert_params_equal takes nets, layers, Parameters or Snapshots, "
