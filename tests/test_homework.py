@@ -175,7 +175,7 @@ def test_a_timed_out_cell_says_the_limit_and_which_cell(course):
     for out in cell["outputs"]:  # when the kernel's KeyboardInterrupt arrived in time, it
         if out.get("ename") == "KeyboardInterrupt":  # points at a line of the loop
             shown = ANSI.sub("", "\n".join(out["traceback"]))
-            assert re.search(r"----> +([5-9]|10) ", shown), shown
+            assert re.search(r"-+> +([5-9]|10) ", shown), shown
 
 
 def test_an_empty_notebook_is_reported(course):
