@@ -464,7 +464,7 @@ CASES = [
     C("testing.assert_losses", "mlp", lambda n, X: T.assert_losses([1.0, 2.0]), AssertionError,
       r"the loss did not go down"),
     C("testing.assert_losses", "mlp", lambda n, X: T.assert_losses([1.0], steps=0), ValueError,
-      r"steps must be an int >= 2"),
+      r"assert_losses: steps=0 must be a whole number >= 2"),
     C("testing.assert_frozen", "mlp", lambda n, X: T.assert_frozen(n, frozen="no"), TypeError,
       r"assert_frozen: frozen='no' must be True or False, not str"),
     C("testing.assert_params_equal", "mlp", lambda n, X: T.assert_params_equal(n, n, atol="x"),

@@ -191,7 +191,7 @@ def test_diff_counts_exactly_the_entries_set_value_changed(cells, value):
 
 RECORDS = {"Check": "a verdict check_init builds", "DistResult": "a result run_dist builds"}
 OPERANDS = {"net", "init", "X", "a", "b", "src", "dst", "param", "value", "rules", "default",
-            "ax", "after", "rows"}  # unannotated parameters that are no option
+            "ax", "after", "rows", "losses"}  # unannotated parameters that are no option
 BY_ANNOTATION = {"bool": "flag", "int": "whole", "Optional[int]": "whole", "float": "number",
                  "Optional[float]": "number"}
 KWARGS = {  # what the **kwargs of a public function take (a signature cannot say)
@@ -273,6 +273,8 @@ CALLS = {
                                        lambda n, X, **o: T.assert_grad_is_sum(n, X, **o)),
     "testing.assert_grad_norms": Call(_mlp, lambda n, **o: T.assert_grad_norms(
         n, {"0.weight": 0.0, "1.weight": 0.0}, **o)),  # no backward yet: gradients are 0
+    "testing.assert_losses": Call(tuple, lambda **o: T.assert_losses(
+        _falling(o.get("steps", 3)), **o)),
 }
 VALID = {  # a strategy of valid values for each numeric option
     ("hist", "bins"): st.integers(1, 60),
@@ -288,6 +290,7 @@ VALID = {  # a strategy of valid values for each numeric option
     ("run_dist", "steps"): st.integers(0, 1000),
     ("run_dist", "port"): st.just(80),  # refused alike: a run is not started here
     ("run_dist", "timeout"): st.floats(0.5, 100),
+    ("testing.assert_losses", "steps"): st.integers(2, 6),
     **{(f"testing.{f}", t): st.floats(0, 1) | st.just(0)
        for f in ("assert_params_equal", "assert_grad_is_sum", "assert_grad_norms")
        for t in ("rtol", "atol")},
@@ -303,6 +306,15 @@ BAD_NUMBERS = ["1", True, np.True_, [1], float("nan"), float("inf"), -1, np.int6
 BAD_WHOLE = BAD_NUMBERS + [1.5, np.float64(2.0)]
 GAP = "a known gap: this option takes a value it should refuse"
 RAISED = (ValueError, TypeError, RuntimeError, KeyError)
+
+
+def _falling(steps):
+    """A falling loss curve of ``steps`` floats (3 where steps is no usable number)."""
+    try:
+        n = min(max(int(steps), 0), 10)
+    except (TypeError, ValueError, OverflowError):
+        n = 3
+    return [1.0 / (i + 1) for i in range(n)]
 
 
 def _fresh(f):

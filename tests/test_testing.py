@@ -523,7 +523,7 @@ def test_assert_params_equal_treats_nan_deliberately(mlp):
      r"assert_params_equal: names must be a tuple of 2 strings"),
     (lambda net, X: assert_frozen(net, name=3), r"assert_frozen: name must be a non-empty string"),
     (lambda net, X: l10_params.testing.assert_losses([1.0, 0.5], steps=1),
-     r"steps must be an int >= 2"),
+     r"assert_losses: steps=1 must be a whole number >= 2"),
 ])
 def test_wrong_kind_of_object_is_a_type_error(call, message):
     net, X = l10_params.lecture_tied_mlp(ctx="cpu", seed=0)

@@ -296,10 +296,9 @@ def assert_losses(losses, *, steps: Optional[int] = None, name: Optional[str] = 
     found: list of 2 numpy.float32: [0.9, 0.5]
     """
     label = one_name(name, "losses", "assert_losses")
-    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
-                              or steps < 2):
-        raise ValueError(f"steps must be an int >= 2 (a loss per step, to see it go down), "
-                         f"not {steps!r}")
+    if steps is not None:
+        steps = number(steps, "steps", "assert_losses", whole=True, low=2,
+                       note=" (one loss per step: at least two to see it go down)")
     count = f"{steps} " if steps else ""
     expected = f"expected: a list of {count}Python floats, one loss per step"
     if not isinstance(losses, (list, tuple)):
