@@ -27,12 +27,14 @@ directory in ``$L10_HOMEWORK_BUILD``.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import multiprocessing
 import os
 import pathlib
 import queue
 import signal
+import stat
 import sys
 import time
 import warnings
@@ -191,6 +193,19 @@ class Course:
         self.db_url = config.CourseDirectory.db_url
         self.course_id = config.CourseDirectory.course_id
         self.timeout = config.Execute.timeout
+        self.ipc = config.KernelManager.get("ip") if config.KernelManager.get(
+            "transport") == "ipc" else None
+
+    def remove_socket_files(self) -> None:
+        """Delete this process's kernel socket files (``<ip>-<n>``) that a stopped kernel
+        left behind (an interrupted shutdown skips jupyter_client's own clean-up); called when
+        no kernel of this process runs any more."""
+        if not self.ipc:
+            return
+        for path in glob.glob(glob.escape(self.ipc) + "-*"):
+            with contextlib.suppress(OSError):
+                if stat.S_ISSOCK(os.lstat(path).st_mode):
+                    os.unlink(path)
 
     def run(self, step: str, *args, **kwargs) -> str:
         """Run ``api.<step>(*args)``; its log (also appended to ``nbgrader.log`` by
@@ -331,6 +346,7 @@ def _worker(root: str, todo, results, feedback: bool, env: Dict[str, str]) -> No
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    course = None
     try:
         os.environ.update(env)
         course = Course(pathlib.Path(root))
@@ -348,6 +364,9 @@ def _worker(root: str, todo, results, feedback: bool, env: Dict[str, str]) -> No
     except BaseException as e:  # noqa: BLE001 - reported to the parent, which stops
         if not stopping:
             results.put(("failed", None, f"{type(e).__name__}: {e}", None))
+    finally:
+        if course is not None:
+            course.remove_socket_files()
 
 
 def grade_one(course: Course, student: str, feedback: bool) -> tuple:
@@ -409,6 +428,7 @@ def autograde_all(course: Course, students: List[str], jobs: int, feedback: bool
                 done(*result)
         finally:
             signal.signal(signal.SIGINT, previous)
+            course.remove_socket_files()
         return out
     ctx = multiprocessing.get_context("spawn")
     todo, results = ctx.Queue(), ctx.Queue()
