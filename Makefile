@@ -96,14 +96,31 @@ $(NP126_STAMP): pyproject.toml l10_params_numpy_shim.pth
 lint: install
 	$(BIN)/ruff check l10_params tests benchmarks notebooks/publish.py _l10_params_numpy_shim.py setup.py
 
-# --allow-root: Jupyter refuses to start as root without it (containers, CI machines);
-# news_url=None and NeverCheckForUpdate: no "receive Jupyter news?" pop-up, no update check.
+# Jupyter Lab with the project's kernel "Python (l10_params)"; `make lab PORT=8890` picks the port
+# (the next free one if it is taken). The venv carries the settings of tools/jupyter/ (copied
+# here too, for a venv made before they existed): no news pop-up, no update check, no "modified"
+# mark when a notebook opens, nbgrader's instructor parts hidden. `make lab` shows a student
+# notebooks/ without the publishing files and the course; `make lab-instructor` opens the
+# homework course (notebooks/homework) with Formgrader and Create Assignment.
+# --allow-root: Jupyter refuses to start as root without it (containers, CI machines).
+PORT ?= 8888
+LAB_SETTINGS = import shutil; shutil.copytree("tools/jupyter", "$(VENV)", dirs_exist_ok=True)
+LAB = $(CURDIR)/$(BIN)/jupyter-lab --allow-root --port=$(PORT) --LabApp.news_url=None \
+  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+LAB_HIDDEN = ['__pycache__', '*.pyc', '*.pyo', '.DS_Store', '*~', 'templates', 'publish.py', 'homework']
+
+.PHONY: lab-instructor
 lab: install
-	$(BIN)/jupyter lab notebooks --allow-root --LabApp.news_url=None \
-	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+	@$(BIN)/python -c '$(LAB_SETTINGS)'
+	cd notebooks && $(LAB) "--ContentsManager.hide_globs=$(LAB_HIDDEN)"
+
+lab-instructor: install
+	@$(BIN)/python -c '$(LAB_SETTINGS)'
+	cd notebooks/homework && JUPYTER_CONFIG_PATH=$(CURDIR)/$(VENV)/etc/jupyter/instructor $(LAB)
 
 # The lecture as reveal.js decks (build/slides/$(LANG)/NN-topic.slides.html, offline) and as a
-# static site (build/site/); each notebook is executed once into build/executed/ and reused.
+# static site (build/site/: en/ and zh/ pages, each with its deck, and an index per language);
+# each notebook is executed once into build/executed/ and reused (docs/publishing.md).
 # `make slides LANG=zh`: only a LANG given on the command line picks the decks' language (en by
 # default); the environment's LANG is a locale such as C.UTF-8, and the recipe gets one back.
 DECK_LANG := $(if $(filter command line,$(origin LANG)),$(LANG),en)
@@ -111,7 +128,7 @@ slides: install
 	LANG=C.UTF-8 $(BIN)/python notebooks/publish.py slides --lang $(DECK_LANG)
 
 site: install
-	$(BIN)/python notebooks/publish.py site
+	LANG=C.UTF-8 $(BIN)/python notebooks/publish.py site
 
 bench: install
 	$(BIN)/python benchmarks/run.py
