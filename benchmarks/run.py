@@ -157,7 +157,7 @@ def import_time() -> List[Row]:
     subprocess.run([sys.executable, "-m", "compileall", "-q", package], check=True)
     t = rounds({"import l10_params": process_seconds("import l10_params"),
                  "import mxnet": process_seconds("import mxnet")}, 21)
-    return [at_most("import, whole processes", "import l10_params", "import mxnet", t, 1.05)]
+    return [at_most("import, whole processes", "import l10_params", "import mxnet", t, 1.10)]
 
 
 def plain_tour_script() -> str:

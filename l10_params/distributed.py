@@ -183,11 +183,13 @@ def _worker() -> None:
                             {"learning_rate": LEARNING_RATE,
                              "rescale_grad": 1.0 / (X.shape[0] * kv.num_workers)},
                             kvstore=kv)
-    # What Trainer.step does first (MXNet 1.9.1 gluon/trainer.py): set up the store, then
-    # kvstore.broadcast every parameter from worker 0. Done on its own to show the values
-    # in between; step() sees it done and goes straight to push and pull.
-    trainer._init_kvstore()
-    trainer._init_params()
+    # The first Trainer.step sets up the store and broadcasts every parameter from worker 0
+    # (MXNet 1.9.1 gluon/trainer.py). A step whose gradients are all zero shows the values
+    # right after that broadcast: plain SGD (no weight decay, no momentum) then moves nothing.
+    with autograd.record():
+        zero = (net(X) * 0).sum()
+    zero.backward()
+    trainer.step(1)
     _report(net, "broadcast", rank)
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     for k in range(1, steps + 1):

@@ -1,26 +1,30 @@
-"""Change parameter values safely and copy them between nets.
+"""Edit and snapshots: change parameter values safely, copy them between nets, see what changed.
 
 ``set_value`` writes every context's copy through Gluon's ``set_data`` after checking the
 shape, the dtype and the values; ``copy_params`` copies (it never ties) and is
-all-or-nothing. To see what an edit changed, see ``snapshots.py`` (``snapshot``, ``diff``).
+all-or-nothing. ``snapshot`` keeps copies of every value and ``diff`` shows exactly what an
+edit changed since.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from mxnet import gluon, nd  # noqa: F401 - nd for the doctests
 
 from . import _gluon, _values
-from ._text import brief, close_names, format_shape
+from ._table import Table
+from ._text import brief, close_names, compile_pattern, format_shape, no_match_message
 from ._validate import (
+    no_values_message,
     refuse_recording,
     require_initialized,
     require_params,
     require_target,
     require_values,
 )
-from .selection import select as _select
+from .access import select as _select
 
 _fs = format_shape
 
@@ -85,7 +89,7 @@ def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
     call = f"set_value({param.name})"
     refuse_recording(call)
     st = _gluon.state(param)
-    require_initialized(param)  # the one 'no values yet' RuntimeError (issue 9)
+    require_initialized(param)  # the one 'no values yet' RuntimeError
     deferred = st == _gluon.DEFERRED
     if callable(value) and not (_gluon.is_mx_array(value) or isinstance(value, np.ndarray)):
         if deferred:
@@ -135,16 +139,18 @@ def _find(name: str, paths: Dict[str, gluon.Parameter], side: str) -> str:
     )
 
 
-def copy_params(src, dst, *, select: Optional[str] = None,
-                mapping: Optional[Dict[str, str]] = None) -> List[Tuple[str, str]]:
+def copy_params(src, dst, select: Optional[str] = None, *, exclude: Optional[str] = None,
+                by: str = "name", mapping: Optional[Dict[str, str]] = None
+                ) -> List[Tuple[str, str]]:
     """Copy values from ``src`` to ``dst`` (nets or layers); returns the ``(src, dst)`` pairs.
 
-    Parameters pair up by structural path (``'0.weight'``, stable when names count up), or
-    by ``mapping`` ``{src: dst}`` (paths or Gluon names). ``select`` is a Gluon pattern on the
-    source names. It copies, it does not tie: afterwards the two nets are independent.
-    Every pair is checked first (both sides present, source values, shape, dtype) and all
-    mismatches are reported in one ``ValueError``; on any error nothing is written. Every
-    context of ``dst`` receives the values, whatever context ``src`` lives on.
+    Parameters pair up by structural path (``'0.weight'``, stable when names count up), or by
+    ``mapping`` ``{src: dst}`` (paths or Gluon names). ``select``, ``exclude`` and ``by`` choose
+    the source's parameters as :func:`l10_params.select` does. It copies, it does not tie:
+    afterwards the two nets are independent. Every pair is checked first (both sides present,
+    source values, shape, dtype) and all mismatches are reported in one ``ValueError``; on any
+    error nothing is written. Every context of ``dst`` receives the values, whatever context
+    ``src`` lives on.
 
     >>> from l10_params import lecture_mlp
     >>> a, X = lecture_mlp(ctx='cpu', seed=0)
@@ -159,7 +165,7 @@ def copy_params(src, dst, *, select: Optional[str] = None,
         require_target(obj, side)
         paths[side] = _gluon.param_paths(obj)
         if not paths[side]:
-            require_params(obj, side)  # an empty net copies nothing: refused, not [] (issue 9)
+            require_params(obj, side)  # an empty net copies nothing: refused, not []
     refuse_recording("copy_params")
     sp, dp = paths["src"], paths["dst"]
     if isinstance(src, gluon.Parameter) and isinstance(dst, gluon.Parameter) and not mapping:
@@ -168,11 +174,12 @@ def copy_params(src, dst, *, select: Optional[str] = None,
         pairs = [(_find(s, sp, "src"), _find(d, dp, "dst")) for s, d in dict(mapping).items()]
     else:
         pairs = [(s, s) for s in sp]
-    if select is not None:
-        chosen = {id(p) for p in _select(src, select).values()}
+    if select is not None or exclude is not None:
+        chosen = {id(p) for p in _select(src, select, exclude=exclude, by=by).values()}
         pairs = [(s, d) for s, d in pairs if s in sp and id(sp[s]) in chosen]
     problems = []
-    extra = [d for d in dp if d not in sp] if mapping is None and select is None else []
+    extra = ([d for d in dp if d not in sp]
+             if mapping is None and select is None and exclude is None else [])
     writes: Dict[int, Tuple[gluon.Parameter, gluon.Parameter, str]] = {}
     for s, d in pairs:
         if d not in dp:
@@ -180,7 +187,7 @@ def copy_params(src, dst, *, select: Optional[str] = None,
             continue
         a, b = sp[s], dp[d]
         label = s if s == d else f"{s} -> {d}"
-        require_values(a, f"src {s}")  # no values yet: the one RuntimeError (issue 9)
+        require_values(a, f"src {s}")  # no values yet: the one RuntimeError
         require_initialized(b, f"dst {d}")
         known = _gluon.state(b) == _gluon.INITIALIZED
         sa, sb = a.shape, b.shape  # each read is a call into MXNet: once per pair
@@ -208,3 +215,158 @@ def copy_params(src, dst, *, select: Optional[str] = None,
     # read before any write: a destination may also be a source; see _gluon.copy_values).
     _gluon.copy_values([(b, a) for b, a, _ in writes.values()])
     return [(s, d) for s, d in pairs if id(dp[d]) in writes]
+
+
+
+
+class Snapshot:
+    """Copies of every context's values of every parameter, keyed by structural path.
+
+    ``snap['0.weight']`` is the first context's copy (a NumPy array, a fresh copy each
+    time); ``snap.values[path][ctx]`` holds each context's copy (None while deferred).
+    The parameters are those of every other helper (``summary``, ``copy_params``...),
+    including one a block made with ``self.params.get`` without keeping it as an attribute.
+    """
+
+    def __init__(self, net):
+        require_target(net, "snapshot target")
+        self.values: Dict[str, Optional[Dict[str, np.ndarray]]] = {}
+        self.params: Dict[str, Tuple[str, Tuple[str, ...]]] = {}  # first path -> (name, paths)
+        self._states: Dict[str, str] = {}
+        groups = list(_gluon.unique_params(net).values())
+        values = _gluon.copies_of([p for p, _ in groups])  # few engine calls for many layers
+        for (p, paths), got in zip(groups, values):
+            got = None if got is None else dict(got)
+            self.values[paths[0]] = got
+            self.params[paths[0]] = (p.name, tuple(paths))
+            if got is None:
+                self._states[paths[0]] = no_values_message(p, paths[0])
+
+    def __getitem__(self, path: str) -> np.ndarray:
+        for first, (name, paths) in self.params.items():
+            if path in paths or path == name:
+                got = self.values[first]
+                if got is None:  # the one wording of 'no values yet', as it was then
+                    raise RuntimeError("when the snapshot was taken, "
+                                       + self._states[first])
+                return next(iter(got.values())).copy()
+        raise KeyError(f"{path!r} is not in this snapshot; close names: "
+                       f"{close_names(path, list(self.values))}")
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def by_path(self, select: Optional[str] = None, *, exclude: Optional[str] = None,
+                by: str = "name") -> Dict[str, Optional[Dict[str, np.ndarray]]]:
+        """Structural path -> ``{context: copy}`` (None without values), every path of a tied
+        parameter listed; ``select``, ``exclude`` and ``by`` keep the parameters whose Gluon
+        name (or one of whose paths) matches, as :func:`l10_params.select` does.
+        """
+        if by not in ("name", "path"):
+            raise ValueError(f"by={by!r}: select matches 'name' (Gluon names such as "
+                             "'dense0_weight') or 'path' (structural paths such as '0.1.0.bias')")
+        keys = {first: ((name,) if by == "name" else paths)
+                for first, (name, paths) in self.params.items()}
+        kept = list(keys)
+        for rx_text, keep in ((select, True), (exclude, False)):
+            if rx_text is None:
+                continue
+            rx = compile_pattern(rx_text, "select" if keep else "exclude")
+            now = [f for f in kept if any(rx.match(k) for k in keys[f]) == keep]
+            if not now:
+                shown = [k for f in keys for k in keys[f]]
+                raise ValueError(no_match_message(rx_text, shown, "select") if keep else
+                                 f"exclude {rx_text!r} removes every selected parameter; "
+                                 "nothing would be left: narrow exclude or widen select")
+            kept = now
+        return {path: self.values[first] for first in kept for path in self.params[first][1]}
+
+    def __repr__(self) -> str:
+        ctxs = sorted({c for v in self.values.values() if v for c in v})
+        return f"Snapshot({len(self)} parameters on {', '.join(ctxs) or 'no context'})"
+
+
+def snapshot(net) -> Snapshot:
+    """Copy every value of ``net`` (every context, tied parameters once) for a later ``diff``.
+
+    >>> from l10_params import lecture_mlp
+    >>> net, X = lecture_mlp(ctx='cpu', seed=0)
+    >>> snap = snapshot(net)
+    >>> snap, snap['0.weight'].shape
+    (Snapshot(4 parameters on cpu(0)), (256, 20))
+    """
+    return Snapshot(net)
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    name: str
+    paths: Tuple[str, ...]
+    shape: str
+    changed: int
+    size: int
+    largest: Optional[float]
+    contexts: Tuple[str, ...]
+
+
+def diff(before: Snapshot, after) -> Table:
+    """Which parameters changed between ``before`` and ``after`` (a later Snapshot or the net).
+
+    One row per parameter: entries changed (on any context), of how many, the largest
+    absolute change and the contexts where something changed. Every context is compared.
+
+    >>> from l10_params import lecture_mlp
+    >>> net, X = lecture_mlp(ctx='cpu', seed=0)
+    >>> before = snapshot(net)
+    >>> net[0].weight.data()[0, :4] += 1
+    >>> print(diff(before, net))
+    Changes: 1 of 4 parameters changed
+    name           paths     shape      changed   size  largest  contexts
+    -------------  --------  ---------  -------  -----  -------  --------
+    dense0_weight  0.weight  (256, 20)        4  5,120        1  cpu(0)
+    dense0_bias    0.bias    (256,)           0    256        0  -
+    dense1_weight  1.weight  (10, 256)        0  2,560        0  -
+    dense1_bias    1.bias    (10,)            0     10        0  -
+    """
+    if not isinstance(before, Snapshot):
+        raise TypeError("before must be a Snapshot from snapshot(net), "
+                        f"not {type(before).__name__}; take before = snapshot(net) first")
+    if not isinstance(after, Snapshot):
+        after = Snapshot(after)
+    if list(before.params) != list(after.params):
+        raise ValueError(
+            "before and after hold different parameters (different nets?): "
+            f"{list(before.params)[:4]} vs {list(after.params)[:4]}; "
+            "take both snapshots of the same net"
+        )
+    rows = []
+    for path, (name, paths) in before.params.items():
+        old, new = before.values[path], after.values[path]
+        if old is None or new is None:
+            n = 0 if old is None and new is None else int(np.prod(
+                next(iter((old or new).values())).shape))
+            ctxs = tuple((old or new or {}).keys()) if n else ()
+            rows.append(DiffRow(name, paths, "?", n, n, None, ctxs))
+            continue
+        if set(old) != set(new):
+            raise ValueError(f"{name!r} ({path}) moved between the snapshots ({list(old)} -> "
+                             f"{list(new)}); compare snapshots taken on the same contexts")
+        o, n = (next(iter(v.values())).shape for v in (old, new))
+        if o != n:
+            raise ValueError(f"{name!r} ({path}) changed shape from {_fs(o)} to {_fs(n)} between "
+                             "the snapshots (different nets?); take both of the same net")
+        if all(old[c].dtype == new[c].dtype and old[c].tobytes() == new[c].tobytes()
+               for c in old):  # bit for bit the same (the usual case): nothing to measure
+            rows.append(DiffRow(name, paths, _fs(old[next(iter(old))].shape), 0,
+                                int(old[next(iter(old))].size), 0.0, ()))
+            continue
+        changed = {c: ~_values.same_mask(new[c], old[c]) for c in old}  # NaN -> NaN: same
+        mask = np.logical_or.reduce(list(changed.values()))
+        largest = max(_values.max_change(new[c], old[c]) for c in old)
+        rows.append(DiffRow(name, paths, _fs(mask.shape), int(mask.sum()), int(mask.size),
+                            largest, tuple(c for c in old if changed[c].any())))
+    n = sum(r.changed > 0 for r in rows)
+    return Table(rows, title=f"Changes: {n} of {len(rows)} parameters changed",
+                 columns=[("name", "name"), ("paths", "paths"), ("shape", "shape"),
+                          ("changed", "changed"), ("size", "size"), ("largest", "largest"),
+                          ("contexts", "contexts")])

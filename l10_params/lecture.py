@@ -14,7 +14,7 @@ from mxnet import init, nd
 from mxnet.gluon import nn
 
 from . import _gluon
-from .contexts import CtxSpec, resolve_ctx
+from .devices import CtxSpec, resolve_ctx
 
 
 @contextlib.contextmanager

@@ -5,21 +5,30 @@ as ``shared``: a write through one layer shows in the other, ``collect_params`` 
 once, and the gradient is the sum of the gradients of every use. ``tied_groups`` and
 ``is_tied`` find ties, ``tied_gradients`` checks the sum, and ``tied_dense`` builds a tied
 layer with a clear error where Gluon raises a bare AssertionError.
+
+Where each Parameter is used (the second half of this module): a Parameter has one use per
+place in the net that holds it (``params=shared.params``, one block added twice) and, with a
+batch, one per call of its block in one forward (a layer called twice in ``forward``, the
+book's FancyMLP). Calls are counted with Gluon's public forward hooks on a private copy of
+the net (a hybridized net runs its cached graph and would not call the hooks), so the
+student's net is never touched.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
+import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn
 
-from . import _gluon, _uses
+from . import _gluon
 from ._table import Table
-from ._text import format_shape
+from ._text import complaint, format_shape
 from ._validate import require_net, require_values
-from .replicas import forward_ctx_error
+from .devices import forward_ctx_error
 
 
 def tied_groups(net: gluon.Block, X=None) -> List[List[str]]:
@@ -53,13 +62,13 @@ def tied_groups(net: gluon.Block, X=None) -> List[List[str]]:
     if X is not None:
         X = _require_batch(X, "tied_groups")
         twin = _gluon.private_copy(net)  # hooks and a forward on a copy, never on net
-        return _groups(twin, _uses.count_calls(twin, X))
+        return _groups(twin, _count_calls(twin, X))
     return _groups(net, None)
 
 
 def _groups(net, calls) -> List[List[str]]:
     return [[u.label(name) for u, name in us]
-            for _, us in _uses.uses(net, calls).values() if len(us) > 1]
+            for _, us in _uses_of(net, calls).values() if len(us) > 1]
 
 
 def is_tied(a, b) -> bool:
@@ -174,7 +183,7 @@ def _require_inputs(net, X):
 
 def _backward(net, X, ctxs) -> None:
     for c in ctxs:
-        _uses.run_forward(net, X.as_in_context(c), record=True).backward()
+        _run_forward(net, X.as_in_context(c), record=True).backward()
 
 
 def tied_gradients(net: gluon.Block, X) -> Table:
@@ -196,8 +205,8 @@ def tied_gradients(net: gluon.Block, X) -> Table:
     """
     X = _require_inputs(net, X)
     twin = _gluon.private_copy(net)
-    calls = _uses.count_calls(twin, X)
-    groups = [(p, us) for p, us in _uses.uses(twin, calls).values() if len(us) > 1]
+    calls = _count_calls(twin, X)
+    groups = [(p, us) for p, us in _uses_of(twin, calls).values() if len(us) > 1]
     ctxs = _gluon.contexts(groups[0][0]) if groups else []
     tied, per_use = {}, {}
     if groups:
@@ -205,7 +214,7 @@ def tied_gradients(net: gluon.Block, X) -> Table:
             _gluon.zero_grad(p)  # Gluon's p.zero_grad() refuses mx.np arrays
         _backward(twin, X, ctxs)
         tied = {(id(p), c): p.grad(c).asnumpy() for p, _ in groups for c in ctxs}
-        own = _uses.separate(twin, [u for _, us in groups for u, _ in us])
+        own = _separate(twin, [u for _, us in groups for u, _ in us])
         _backward(twin, X, ctxs)
         blocks = {id(b): b for _, b in _gluon.blocks(twin)}
         for p, us in groups:
@@ -235,3 +244,161 @@ def tied_gradients(net: gluon.Block, X) -> Table:
                           ("sum_norm", "|sum of uses|"), ("max_diff", "max |diff|"),
                           ("agree", "agree")],
                  footer=footer)
+
+
+# Where each Parameter is used: by structure (paths) and, with a batch, by call.
+
+class Use(NamedTuple):
+    """One use of a block's parameters: the block object, which call of it (0: structural,
+    one use per path), and the block's path; ``label(name)`` names one parameter's use.
+    (A NamedTuple: a net of thousands of layers makes one per parameter and path.)"""
+
+    block_id: int
+    call: int
+    path: str
+
+    def label(self, name: str) -> str:
+        where = f"{self.path}.{name}" if self.path else name
+        return f"{where} (call {self.call})" if self.call else where
+
+
+def _owners(net: gluon.Block) -> "OrderedDict[int, Tuple[gluon.Block, List[str]]]":
+    """id(block) -> (block, [structural paths of the block]) for blocks that own parameters."""
+    out: "OrderedDict[int, Tuple[gluon.Block, List[str]]]" = OrderedDict()
+    for path, block in _gluon.block_paths(net):
+        if _gluon.owns_params(block):
+            out.setdefault(id(block), (block, []))[1].append(path)
+    return out
+
+
+def _count_calls(twin: gluon.Block, X) -> Dict[int, int]:
+    """id(block) -> how many times ``twin(X)`` calls it (forward hooks, removed afterwards).
+
+    The caller passes a private copy. Any error of the forward is the net's own complaint
+    about the batch: a ValueError naming the input shape.
+    """
+    calls: Dict[int, int] = {}
+    handles = []
+
+    def hook(block, args, out):
+        calls[id(block)] = calls.get(id(block), 0) + 1
+
+    for _, block in _gluon.blocks(twin):
+        handles.append(block.register_forward_hook(hook))
+    try:
+        _run_forward(twin, X)
+    finally:
+        for h in handles:
+            h.detach()
+    return calls
+
+
+def _run_forward(net, X, record: bool = False):
+    """``net(X)`` in predict mode (no dropout draw, no running-statistics update).
+
+    With ``record=True`` it returns ``net(X).sum()`` recorded for a backward.
+    """
+    shape = getattr(X, "shape", None)
+    try:
+        if record:
+            with autograd.record(train_mode=False):
+                out = net(X)
+                if not _gluon.is_mx_array(out):
+                    raise TypeError(f"needs a net with one array output, got {type(out).__name__}")
+                return out.sum()
+        with autograd.pause(train_mode=False):
+            return net(X)
+    except Exception as e:  # noqa: BLE001 - the net's own complaint, whatever its type
+        said = complaint(e)
+        if record and "inplace operations" in said:
+            raise ValueError(
+                f"the net's forward writes into an array in place (such as X /= 2 or "
+                f"X[:] = ...), which autograd cannot record, so no gradient can be taken on a "
+                f"batch of shape {shape}: {said[:200]}; write X = X / 2 instead") from None
+        raise ValueError(f"the net cannot take a batch of shape {shape}: {said[:300]}; pass a "
+                         "batch the net accepts, e.g. the X you trained it with") from None
+
+
+def _uses_of(net: gluon.Block, calls: "Dict[int, int] | None" = None
+         ) -> "OrderedDict[int, Tuple[gluon.Parameter, List[Tuple[Use, str]]]]":
+    """id(Parameter) -> (Parameter, [(use, its name in the block)]).
+
+    Without ``calls``, one use per structural path; with them, a block called more times
+    than it has paths has one use per call.
+    """
+    by_block = _owners(net)
+    out: "OrderedDict[int, Tuple[gluon.Parameter, List[Tuple[Use, str]]]]" = OrderedDict()
+    for bid, (block, paths) in by_block.items():
+        mine = {id(p): (name, p) for name, p in _own_named(block).items()}
+        n_calls = (calls or {}).get(bid, 0)
+        for pid, (name, p) in mine.items():
+            entry = out.setdefault(pid, (p, []))[1]
+            if calls is not None and n_calls > len(paths):
+                where = "|".join(paths)
+                entry.extend((Use(bid, i, where), name) for i in range(1, n_calls + 1))
+            else:
+                entry.extend((Use(bid, 0, path), name) for path in paths)
+    return out
+
+
+def _own_named(block) -> "OrderedDict[str, gluon.Parameter]":
+    """A block's own parameters keyed as in structural paths (attribute, else name suffix)."""
+    out = OrderedDict(_gluon.own_params(block))
+    seen = {id(p) for p in out.values()}
+    for p in block.params.values():
+        if id(p) not in seen:
+            seen.add(id(p))
+            out[p.name[len(block.prefix):] if p.name.startswith(block.prefix) else p.name] = p
+    return out
+
+
+def _separate(twin: gluon.Block, tied: "List[Use]") -> Dict[Use, Dict[str, object]]:
+    """Give every use of a tied Parameter of ``twin`` (a private copy) its own Parameter.
+
+    Each owning block's ``forward`` is replaced, on the copy only, by one that counts its
+    calls and runs ``hybrid_forward`` with the parameters of that use (uses of one block
+    in the order given: its paths, or its calls). Returns ``{use: {attribute: Parameter}}``.
+    A plain Block (no ``hybrid_forward``) cannot be redirected: a ValueError says so.
+    """
+    blocks = {id(b): b for _, b in _gluon.blocks(twin)}
+    per_block: Dict[int, List[Use]] = {}
+    for u in tied:
+        per_block.setdefault(u.block_id, [])
+        if u not in per_block[u.block_id]:
+            per_block[u.block_id].append(u)
+    own: Dict[Use, Dict[str, object]] = {}
+    for bid, block_uses in per_block.items():
+        block = blocks[bid]
+        if not isinstance(block, gluon.HybridBlock):
+            raise ValueError(
+                f"block {block.name!r} ({type(block).__name__}) uses a tied parameter inside "
+                "its own forward(), which tied_gradients cannot split into uses; it separates "
+                "the uses of HybridBlock layers (Dense, Conv2D, ...)")
+        names = _gluon.own_params(block)
+        for u in block_uses:
+            own[u] = {k: _clone(p) for k, p in names.items()}
+        block.forward = _redirect(block, [own[u] for u in block_uses])
+    return own
+
+
+def _clone(p: gluon.Parameter) -> gluon.Parameter:
+    q = gluon.Parameter(p.name + "_use", shape=p.shape, dtype=p.dtype,
+                        grad_req="write" if p.grad_req != "null" else "null")
+    q.initialize(ctx=p.list_ctx())
+    for c in p.list_ctx():  # each context's own values (replicas may differ)
+        q.data(c)[:] = p.data(c)
+    return q
+
+
+def _redirect(block, params_per_call):
+    count: Dict[str, int] = {}  # calls so far, per context (one forward per context)
+
+    def forward(x, *args):
+        ctx = x.context
+        i = min(count.get(str(ctx), 0), len(params_per_call) - 1)
+        count[str(ctx)] = count.get(str(ctx), 0) + 1
+        with ctx:
+            kw = {k: q.data(ctx) for k, q in params_per_call[i].items()}
+            return block.hybrid_forward(mx.ndarray, x, *args, **kw)
+
+    return forward

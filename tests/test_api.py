@@ -25,43 +25,45 @@ SIGNATURES = {
     "Summary": "(rows, *, title, stats, grads=False)",
     "check_forward_ctx": "(net, X)",
     "check_init": "(param, init)",
-    "copy_params": "(src, dst, *, select=None, mapping=None)",
+    "copy_params": "(src, dst, select=None, *, exclude=None, by='name', mapping=None)",
     "diff": "(before, after)",
     "explain_init": "(net, init=None)",
-    "freeze": "(net, pattern=None, *, exclude=None, by='name')",
+    "freeze": "(net, select=None, *, exclude=None, by='name')",
     "fresh_names": "()",
-    "hist": "(net, select=None, *, ax=None, bins=50)",
+    "hist": "(net, select=None, *, exclude=None, by='name', ax=None, bins=50)",
     "initialize_by_pattern": "(net, rules, *, default=None, ctx=None)",
     "is_tied": "(a, b)",
     "lecture_mlp": "(ctx=None, *, seed=None)",
     "lecture_tied_mlp": "(ctx=None, *, seed=None)",
     "num_gpus": "()",
     "param_at": "(net, path)",
-    "reinitialize": "(target, init=None, *, select=None, exclude=None, ctx=None, override=False)",
-    "replicas": "(target)",
+    "reinitialize": "(net, init=None, select=None, *, exclude=None, by='name', ctx=None, "
+                    "override=False)",
+    "replicas": "(net)",
     "reset_ctx": "(net, ctx=None)",
     "resolve_ctx": "(spec=None)",
     "run_dist": "(workers=2, *, servers=1, steps=2, port=None, timeout=60.0)",
-    "select": "(net, pattern=None, *, exclude=None, by='name')",
-    "set_attr": "(net, pattern=None, **attrs)",
+    "select": "(net, select=None, *, exclude=None, by='name')",
+    "set_attr": "(net, select=None, *, exclude=None, by='name', **attrs)",
     "set_value": "(param, value)",
     "snapshot": "(net)",
-    "summary": "(net, select=None, *, stats=False, grads=False)",
+    "summary": "(net, select=None, *, exclude=None, by='name', stats=False, grads=False)",
     "tied_dense": "(shared, units=None, **kwargs)",
     "tied_gradients": "(net, X)",
     "tied_groups": "(net, X=None)",
     "try_all_gpus": "()",
     "try_gpu": "(i=0)",
-    "unfreeze": "(net, pattern=None, *, exclude=None, by='name')",
+    "unfreeze": "(net, select=None, *, exclude=None, by='name')",
 }
 TESTING_SIGNATURES = {
     "assert_tied": "(a, b)",
     "assert_not_tied": "(a, b)",
-    "assert_initialized": "(net_or_param)",
-    "assert_init_matches": "(param_or_net, init, *, select=None)",
-    "assert_params_equal": "(a, b, *, rtol=1e-06, atol=0.0, select=None)",
-    "assert_selects": "(net, pattern, expected_names)",
-    "assert_frozen": "(net, pattern=None, *, frozen=True)",
+    "assert_initialized": "(net)",
+    "assert_init_matches": "(net, init, select=None, *, exclude=None, by='name')",
+    "assert_params_equal": "(a, b, select=None, *, exclude=None, by='name', rtol=1e-06, "
+                           "atol=0.0)",
+    "assert_selects": "(net, select, expected_names, *, exclude=None, by='name')",
+    "assert_frozen": "(net, select=None, *, exclude=None, by='name', frozen=True)",
     "assert_param_at": "(net, path, param)",
     "assert_grad_is_sum": "(net, X, grads=None, *, rtol=0.0001, atol=1e-06)",
     "assert_grad_norms": "(net, reported, *, rtol=0.0001, atol=1e-06)",
@@ -141,3 +143,38 @@ def test_readme_example_is_real():
     result = doctest.testfile(str(readme), module_relative=False,
                               optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def _public_callables():
+    for mod in (l10_params, l10_params.testing):
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            yield f"{mod.__name__}.{name}", obj
+
+
+def test_one_name_for_each_thing():
+    """The rules of docs/design.md ("One name for each thing"), on every public signature:
+    the Gluon regex is ``select`` (positional or keyword, right after the operands), with
+    keyword-only ``exclude`` and ``by`` beside it; no retired names."""
+    retired = {"pattern", "target", "net_or_param", "param_or_net"}
+    seen_select = 0
+    for qual, obj in _public_callables():
+        params = list(inspect.signature(obj).parameters.values())
+        names = [p.name for p in params]
+        assert not retired & set(names), f"{qual} uses a retired name: {retired & set(names)}"
+        if "select" in names:
+            seen_select += 1
+            i = names.index("select")
+            sel = params[i]
+            assert sel.kind is sel.POSITIONAL_OR_KEYWORD, f"{qual}: select must be positional"
+            kw = {p.name: p for p in params if p.kind is p.KEYWORD_ONLY}
+            assert {"exclude", "by"} <= set(kw), f"{qual}: exclude= and by= go with select"
+            assert list(kw)[:2] == ["exclude", "by"], f"{qual}: exclude, by come first"
+            assert kw["by"].default == "name" and kw["exclude"].default is None, qual
+    assert seen_select >= 12  # select, summary, hist, freeze, ..., assert_frozen
+
+
+def test_the_naming_rule_can_fail():
+    def bad(net, pattern=None, *, by="name"):
+        """Old spelling."""
+    assert "pattern" in inspect.signature(bad).parameters

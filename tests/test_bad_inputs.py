@@ -1,4 +1,4 @@
-"""The catalogue of wrong inputs (issue 9): every public helper refuses them the same way.
+"""The catalogue of wrong inputs: every public helper refuses them the same way.
 
 One row per wrong call: which public name it exercises, on which kind of net (tests/nets.py:
 the lecture's MLP, the tied MLP, a hybridized HybridSequential, Conv2D + BatchNorm, a custom
@@ -9,7 +9,10 @@ IndexError; AssertionError only for ``l10_params.testing`` claims) and that the 
 checksum (values, gradients, settings, contexts; NaN-safe) is unchanged.
 
 Add a row with every new public name: ``test_every_public_name_has_a_case`` fails otherwise.
-The command line has its own table below (status 2, one line on stderr).
+The command line has its own table (status 2, one line on stderr). After the table: one
+condition, one answer (the same mistake gets the same exception type and wording from every
+helper), then single findings that need more than one call each. Random nets and values are
+tests/test_properties.py.
 """
 from __future__ import annotations
 
@@ -19,13 +22,16 @@ import matplotlib
 import mxnet as mx
 import numpy as np
 import pytest
-from mxnet import autograd, init, nd
+from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import nn
-from nets import KINDS, checksum
+from nets import KINDS, checksum, convbn, custom, mlp
 
 import l10_params as L
+import l10_params as lp
+from l10_params import testing
 from l10_params import testing as T
 from l10_params.cli import main
+from l10_params.testing import assert_frozen, assert_params_equal
 
 matplotlib.use("Agg")
 
@@ -240,7 +246,7 @@ CASES = [
       r"CPU device 100"),
     C("reset_ctx", "custom", lambda n, X: L.reset_ctx(n, "gpu:0"), ValueError,
       r"asks for a GPU|asks for GPU"),
-    C("replicas", "mlp", lambda n, X: L.replicas(3), TypeError, r"target must be"),
+    C("replicas", "mlp", lambda n, X: L.replicas(3), TypeError, r"net must be"),
     C("replicas", "mlp", lambda n, X: L.replicas(_empty(n, X)), ValueError, r"has no parameters"),
     C("check_forward_ctx", "mlp", lambda n, X: L.check_forward_ctx(n, X.as_in_context(mx.cpu(1))),
       ValueError, r"the data is on cpu\(1\) but parameter 'dense0_weight'"),
@@ -389,3 +395,211 @@ def test_cli_wrong_arguments_exit_2_with_one_line(argv, message, capsys, tmp_pat
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1, err
+
+
+def _net(initialize: bool):
+    with lp.fresh_names():
+        net = nn.Sequential()
+        net.add(nn.Dense(4), nn.Dense(2))
+    if initialize:
+        net.initialize()  # deferred: the input size is not known yet
+    return net
+
+
+NEEDS_VALUES = {
+    "replicas": lambda n: lp.replicas(n),
+    "reset_ctx": lambda n: lp.reset_ctx(n, "cpu"),
+    "check_init": lambda n: lp.check_init(n[0].weight, init.Uniform()),
+    "hist": lambda n: lp.hist(n),
+    "tied_gradients": lambda n: lp.tied_gradients(n, nd.ones((2, 3))),
+    "copy_params": lambda n: lp.copy_params(n, lp.lecture_mlp(ctx="cpu", seed=0)[0]),
+}
+WORDS = {True: r"parameter 'dense0_weight'.* is deferred, shape \(4, \?\): it has no values yet",
+         False: r"parameter 'dense0_weight'.* was never initialized: it has no values yet"}
+
+
+@pytest.mark.parametrize("deferred", [True, False], ids=["deferred", "never-initialized"])
+@pytest.mark.parametrize("name", sorted(NEEDS_VALUES))
+def test_no_values_yet_is_one_runtime_error(name, deferred):
+    with pytest.raises(RuntimeError, match=WORDS[deferred]):
+        NEEDS_VALUES[name](_net(deferred))
+
+
+def test_no_values_yet_in_a_homework_claim_carries_the_same_words():
+    with pytest.raises(AssertionError, match=WORDS[False]):
+        testing.assert_init_matches(_net(False), "uniform")
+
+
+ONE_PARAMETER = {  # a Parameter where a ParameterDict would do: accepted alike everywhere
+    "select": lambda p: list(lp.select(p, ".*weight")),
+    "summary": lambda p: [r.name for r in lp.summary(p, ".*weight").rows],
+    "freeze": lambda p: lp.freeze(p, ".*weight"),
+    "reinitialize": lambda p: lp.reinitialize(p, init.One(), select=".*weight"),
+    "hist": lambda p: [t.get_text().split()[0]
+                       for t in lp.hist(p, ".*weight").get_legend().get_texts()],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONE_PARAMETER))
+def test_a_parameter_with_select_is_accepted_alike(name):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    net, _ = lp.lecture_mlp(ctx="cpu", seed=0)
+    assert ONE_PARAMETER[name](net[0].weight) == ["dense0_weight"]
+
+
+NOT_A_NET = {
+    "summary": lambda x: lp.summary(x),
+    "select": lambda x: lp.select(x),
+    "snapshot": lambda x: lp.snapshot(x),
+    "replicas": lambda x: lp.replicas(x),
+    "hist": lambda x: lp.hist(x),
+    "reinitialize": lambda x: lp.reinitialize(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_A_NET))
+def test_not_a_net_is_one_type_error(name):
+    with pytest.raises(TypeError, match=r"must be a gluon\.Block, a ParameterDict"):
+        NOT_A_NET[name]({"dense0_weight": 1})
+
+
+NEEDS_THE_NET = {  # helpers that run a forward pass or follow the net's structure
+    "param_at": lambda d, X: lp.param_at(d, "0.weight"),
+    "tied_groups": lambda d, X: lp.tied_groups(d),
+    "tied_gradients": lambda d, X: lp.tied_gradients(d, X),
+    "check_forward_ctx": lambda d, X: lp.check_forward_ctx(d, X),
+    "assert_param_at": lambda d, X: testing.assert_param_at(d, "0.weight", None),
+    "assert_grad_is_sum": lambda d, X: testing.assert_grad_is_sum(d, X),
+    "assert_grad_norms": lambda d, X: testing.assert_grad_norms(d, {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEEDS_THE_NET))
+def test_collect_params_where_the_net_is_needed_is_one_type_error(name):
+    net, X = lp.lecture_mlp(ctx="cpu", seed=0)
+    with pytest.raises(TypeError) as e:
+        NEEDS_THE_NET[name](net.collect_params(), X)
+    head = f"{name}: net must be a gluon.Block (the network itself), not ParameterDict ("
+    assert str(e.value).startswith(head), str(e.value)
+    assert str(e.value).endswith("; pass net, not net.collect_params() or one of its parameters")
+    assert "\n" not in str(e.value)  # the ParameterDict's repr, on one line
+
+
+def test_a_parameter_dict_is_still_a_dict():
+    assert isinstance(lp.select(lp.lecture_mlp(ctx="cpu", seed=0)[0]), gluon.ParameterDict)
+
+
+matplotlib.use("Agg")
+
+
+def test_initialize_by_pattern_is_all_or_nothing_on_a_parameter_dict():
+    """The second parameter cannot be initialized (shape unknown, no layer to infer it):
+    the first one must not have been written when the error comes."""
+    pd = gluon.ParameterDict()
+    a = pd.get("a_weight", shape=(2, 2))
+    pd.get("b_weight", shape=(3, 0))
+    a.initialize()
+    before = checksum(pd)
+    with pytest.raises(ValueError, match=r"'b_weight' has shape \(3, \?\) and nothing can infer "
+                                         r"the unknown dimensions.*give it a full shape"):
+        L.initialize_by_pattern(pd, [("a.*", init.Normal(1)), ("b.*", init.One())])
+    assert checksum(pd) == before
+
+
+def test_a_parameter_kept_only_in_self_params_is_seen_by_every_helper():
+    net, X = custom()
+    other, _ = custom()
+    L.set_value(other.params.get("hidden"), 5.0)
+    L.set_value(other.w, 0.5)
+    assert [r.path for r in L.summary(net).rows] == ["w", "hidden"]
+    assert "hidden" in L.snapshot(net).by_path()
+    before = L.snapshot(other)
+    assert L.copy_params(net, other) == [("w", "w"), ("hidden", "hidden")]
+    changed = {r.paths[0]: r.changed for r in L.diff(before, other).rows}
+    assert changed == {"w": 12, "hidden": 3}
+    assert_params_equal(net, other)
+    np.testing.assert_array_equal(net(X).asnumpy(), other(X).asnumpy())
+
+
+def test_running_statistics_are_neither_unfrozen_nor_blamed():
+    net, _ = convbn()
+    L.freeze(net)
+    assert L.unfreeze(net) == ["conv0_weight", "conv0_bias", "batchnorm0_gamma",
+                               "batchnorm0_beta"]
+    assert net[1].running_mean.grad_req == "null"
+    assert_frozen(net, frozen=False)  # the running statistics are 'null' by nature
+
+
+def test_row_sparse_parameters_are_read():
+    w = gluon.Parameter("rs_weight", shape=(4, 3), stype="row_sparse")
+    w.initialize(init=init.One(), ctx=[mx.cpu(0), mx.cpu(1)])
+    s = L.summary(w, stats=True)
+    assert (s.rows[0].mean, s.rows[0].zeros) == (1.0, 0.0)
+    assert L.snapshot(w)["rs_weight"].sum() == 12
+    assert all(r.identical for r in L.replicas(w))
+    ax = L.hist(w)
+    assert ax.get_legend().get_texts()[0].get_text() == "rs_weight (4, 3)"
+
+
+def _deferred_dense3():
+    with L.fresh_names():
+        net = nn.Sequential()
+        net.add(nn.Dense(3))
+    net.initialize()
+    return net
+
+
+NO_VALUES = {
+    "snapshot": lambda n: L.snapshot(n)["0.weight"],
+    "check_init": lambda n: L.check_init(n[0].weight, "zeros"),
+    "hist": lambda n: L.hist(n),
+    "replicas": lambda n: L.replicas(n),
+    "reset_ctx": lambda n: L.reset_ctx(n, "cpu"),
+    "copy_params": lambda n: L.copy_params(n, L.lecture_mlp(ctx="cpu")[0]),
+    "tied_gradients": lambda n: L.tied_gradients(n, nd.ones((2, 4))),
+}
+
+
+@pytest.mark.parametrize("helper", sorted(NO_VALUES))
+def test_no_values_yet_is_one_runtime_error_everywhere(helper):
+    with pytest.raises(RuntimeError, match=r"parameter 'dense0_weight' .*is deferred, shape "
+                                           r"\(3, \?\): it has no values yet .*run one forward"):
+        NO_VALUES[helper](_deferred_dense3())
+
+
+def test_a_parameter_with_select_behaves_one_way():
+    net, _ = mlp()
+    w = net[0].weight
+    assert list(L.select(w, ".*weight")) == ["dense0_weight"]
+    assert [r.name for r in L.summary(w, ".*weight").rows] == ["dense0_weight"]
+    assert L.reinitialize(w, init.One(), select=".*weight") == ["dense0_weight"]
+    for call in (lambda: L.select(w, ".*bias"), lambda: L.summary(w, ".*bias"),
+                 lambda: L.hist(w, ".*bias"), lambda: L.reinitialize(w, select=".*bias")):
+        with pytest.raises(ValueError, match=r"pattern '\.\*bias' matches no parameter"):
+            call()
+
+
+def test_reset_ctx_writes_back_what_gluons_averaging_overflows():
+    """Gluon's reset_ctx averages the copies: (65504 + 65504) / 2 is inf in float16."""
+    with L.fresh_names():
+        net = nn.Dense(2, in_units=2)
+    net.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
+    net.cast("float16")
+    for d in net.weight.list_data():
+        d[0, 0] = 65504
+    t = L.reset_ctx(net, "cpu:0")
+    assert net.weight.data().asnumpy()[0, 0] == 65504 and all(r.unchanged for r in t)
+    assert "which changed dense0_weight (weight)" in str(t)
+
+
+def test_reset_ctx_refuses_a_row_sparse_parameter_before_moving_anything():
+    pd = gluon.ParameterDict()
+    pd.get("a_weight", shape=(2, 2)).initialize(ctx=mx.cpu(0))
+    pd.get("rs_weight", shape=(4, 3), stype="row_sparse").initialize(ctx=mx.cpu(0))
+    before = checksum(pd)
+    with pytest.raises(ValueError, match=r"'rs_weight' \(rs_weight\) is row_sparse: Gluon's "
+                                         r"reset_ctx gathers its copies through its Trainer"):
+        L.reset_ctx(pd, "cpu:1")
+    assert checksum(pd) == before

@@ -18,7 +18,7 @@ from l10_params import (
     set_value,
     snapshot,
 )
-from l10_params.snapshots import Snapshot
+from l10_params.editing import Snapshot
 
 
 def values(net):

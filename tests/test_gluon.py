@@ -7,7 +7,7 @@ from mxnet.gluon import nn
 from l10_params import _gluon, fresh_names
 from l10_params._text import compile_pattern, format_shape
 from l10_params._validate import require_target
-from l10_params.replicas import forward_ctx_error
+from l10_params.devices import forward_ctx_error
 
 
 def test_paths_and_unique(tied):

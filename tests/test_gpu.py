@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from l10_params import lecture_mlp, lecture_tied_mlp, resolve_ctx, try_all_gpus, try_gpu
-from l10_params.contexts import cuda_in_build, num_gpus
-from l10_params.replicas import check_forward_ctx, replicas, reset_ctx
+from l10_params.devices import check_forward_ctx, cuda_in_build, num_gpus, replicas, reset_ctx
 
 pytestmark = [
     pytest.mark.gpu,

@@ -112,7 +112,7 @@ def test_reinitialize_every_initializer_and_the_net_still_runs(mode, make):
     assert net(X).shape == (2, 10)
 
 
-def test_worst_case_of_the_issue_constant_one(mode):
+def test_constant_one_keeps_the_net_whole_in_numpy_mode(mode):
     """reinitialize(net, init.Constant(1)) used to raise in NumPy mode and destroy dense0."""
     net, X = lecture_mlp(ctx="cpu", seed=0)
     reinitialize(net, init.Constant(1))

@@ -1,11 +1,17 @@
-"""The house rules a maintainer relies on, checked on the source itself.
+"""The house rules of docs/design.md, checked on the source itself.
 
-No import circle inside the package; no module over 250 lines; no writes to MXNet's private
-attributes anywhere (``_gluon.py`` reads them, nobody writes them); only ``_gluon.py`` and
-``_initplan.py`` (the boundary) read them; the tour's step code compiles and is lint-clean.
+- Layers: the table "Layers" in docs/design.md gives every module a rank; a module imports
+  (at the top or inside a function) only modules of a lower rank, or of its own package.
+  No import circle.
+- The boundary with MXNet: the table "Private attributes read" in docs/design.md is the
+  complete list of MXNet's private attributes the package reads. Only ``_gluon/`` reads them,
+  it reads exactly those, and nothing anywhere writes them (assignment, ``setattr``,
+  ``delattr``) or calls a private method of MXNet.
+- The tour's step code compiles and is lint-clean.
 """
 import ast
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -13,45 +19,112 @@ import pytest
 
 from l10_params.tour import all_steps
 
-PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "l10_params"
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "l10_params"
+DESIGN = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
 MODULES = sorted(PACKAGE.rglob("*.py"))
-BOUNDARY = {"_gluon", "_initplan.py"}  # read Gluon internals (see docs/design.md)
-GLUON_PRIVATE = {"_children", "_reg_params", "_params", "_data", "_grad", "_deferred_init",
-                 "_cached_op", "_cached_graph", "_active", "_collect_params_with_prefix",
-                 "_kwargs", "_forward_hooks", "_forward_pre_hooks", "_grad_req", "_shape",
-                 "_init_impl", "_init_grad", "_ctx_list", "_ctx_map", "_prefix", "_scope"}
+# Jupyter's display protocol, asked of our own results: not MXNet's
+NOT_MXNET = {"_repr_html_", "_repr_pretty_"}
 
 
 def _module_name(path: pathlib.Path) -> str:
-    rel = path.relative_to(PACKAGE.parent).with_suffix("")
-    parts = list(rel.parts)
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def _top_level_imports(path: pathlib.Path):
-    """Package modules imported at import time (module level, not inside functions)."""
+def _section(title: str) -> str:
+    m = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", DESIGN, re.S | re.M)
+    assert m, f"docs/design.md has no section '## {title}'"
+    return m.group(1)
+
+
+def _table_rows(text: str):
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.lstrip().startswith("|") and not set(cells[0]) <= set("-: "):
+            yield cells
+
+
+def layer_ranks():
+    """``{module or package: rank}`` from docs/design.md's Layers table (first column the
+    rank, second the modules in backticks; a package is written ``name/``)."""
+    ranks = {}
+    for cells in _table_rows(_section("Layers")):
+        if not cells[0].isdigit():
+            continue
+        for name in re.findall(r"`([^`]+)`", cells[1]):
+            ranks["l10_params." + re.sub(r"\.py$", "", name.rstrip("/")).replace("/", ".")] = \
+                int(cells[0])
+    return ranks
+
+
+def documented_private():
+    """``{attribute: owner}`` from docs/design.md's table of private attributes read."""
+    out = {}
+    for cells in _table_rows(_section("The boundary with MXNet")):
+        names = re.findall(r"`(_\w+)`", cells[0])
+        out.update({n: cells[1] for n in names})
+    return out
+
+
+def _imports(path: pathlib.Path):
+    """Every package module ``path`` imports, at the top or inside a function."""
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in tree.body:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.level:
-            base = package.split(".")
-            base = base[: len(base) - node.level + 1]
+            base = package.split(".")[: len(package.split(".")) - node.level + 1]
             target = ".".join(base + ([node.module] if node.module else []))
             for alias in node.names:
                 sub = f"{target}.{alias.name}"
-                yield sub if (PACKAGE.parent / (sub.replace(".", "/") + ".py")).exists() \
-                    or (PACKAGE.parent / sub.replace(".", "/")).is_dir() else target
+                yield sub if (ROOT / (sub.replace(".", "/") + ".py")).exists() \
+                    or (ROOT / sub.replace(".", "/")).is_dir() else target
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("l10_params"):
+            yield node.module
         elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.startswith("l10_params"):
-                    yield alias.name
+            yield from (a.name for a in node.names if a.name.startswith("l10_params"))
+
+
+def _rank_of(module: str, ranks) -> "int | None":
+    while module:
+        if module in ranks:
+            return ranks[module]
+        module = module.rpartition(".")[0]
+    return None
+
+
+def test_every_module_has_a_layer():
+    ranks = layer_ranks()
+    missing = [_module_name(p) for p in MODULES
+               if _rank_of(_module_name(p), ranks) is None and _module_name(p) != "l10_params"]
+    assert not missing, f"docs/design.md's Layers table does not place {missing}"
+    listed_but_gone = [m for m in ranks
+                       if not (ROOT / (m.replace(".", "/") + ".py")).exists()
+                       and not (ROOT / m.replace(".", "/")).is_dir()]
+    assert not listed_but_gone, f"docs/design.md's Layers table names {listed_but_gone}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_calls_go_downhill(path):
+    ranks, me = layer_ranks(), _module_name(path)
+    if me == "l10_params":  # the package's face imports everything it re-exports
+        return
+    mine = _rank_of(me, ranks)
+    own_package = me if path.name == "__init__.py" else me.rpartition(".")[0]
+    for dep in set(_imports(path)):
+        if dep == "l10_params" or dep.startswith(own_package + ".") or dep == own_package \
+                and own_package != "l10_params":
+            continue
+        theirs = _rank_of(dep, ranks)
+        assert theirs is not None and theirs < mine, (
+            f"{me} (layer {mine}) imports {dep} (layer {theirs}): calls go downhill only; "
+            "see docs/design.md, Layers")
 
 
 def test_no_import_circle():
-    graph = {_module_name(p): set(_top_level_imports(p)) for p in MODULES}
+    graph = {_module_name(p): set(_imports(p)) for p in MODULES}
     graph = {m: {d for d in deps if d in graph and d != m} for m, deps in graph.items()}
     state, stack = {}, []
 
@@ -59,12 +132,10 @@ def test_no_import_circle():
         state[m] = "active"
         stack.append(m)
         for d in sorted(graph[m]):
-            # a package's __init__ importing its own submodules is not a circle
             if m == "l10_params" or (d == m.rsplit(".", 1)[0] and d != "l10_params"):
-                continue
+                continue  # a package's __init__ importing its own submodules
             if state.get(d) == "active":
-                circle = stack[stack.index(d):] + [d]
-                pytest.fail("import circle: " + " -> ".join(circle))
+                pytest.fail("import circle: " + " -> ".join(stack[stack.index(d):] + [d]))
             if d not in state:
                 visit(d)
         stack.pop()
@@ -75,55 +146,107 @@ def test_no_import_circle():
             visit(m)
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_module_fits_in_one_sitting(path):
-    n = len(path.read_text(encoding="utf-8").splitlines())
-    assert n <= 250, f"{path.name} has {n} lines; split it by concept (limit 250)"
+def _own_names():
+    """Names the package defines itself (functions, classes, attributes, variables)."""
+    own = set()
+    for path in MODULES:
+        for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
+                own.add(n.name)
+            elif isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store):
+                own.add(n.attr)
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                own.add(n.id)
+            elif isinstance(n, ast.alias):
+                own.add(n.asname or n.name.split(".")[0])
+    return own
 
 
-def _private_writes(tree):
-    """(line, text) of every assignment to, or setattr of, a Gluon-private attribute."""
-    for node in ast.walk(tree):
+def _written(tree):
+    """The Attribute nodes that are assigned to or deleted (``a._x = 1``, ``a._x[0] = 1``)."""
+    out = set()
+    for n in ast.walk(tree):
         targets = []
-        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        elif isinstance(node, ast.Delete):
-            targets = node.targets
+        if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+        elif isinstance(n, ast.Delete):
+            targets = n.targets
         for t in targets:
             while isinstance(t, ast.Subscript):
                 t = t.value
-            if isinstance(t, ast.Attribute) and t.attr in GLUON_PRIVATE:
-                yield node.lineno, ast.unparse(node)[:80]
-        if isinstance(node, ast.Call):
-            fn = ast.unparse(node.func)
-            if fn in ("setattr", "object.__setattr__", "delattr") and len(node.args) >= 2 \
-                    and isinstance(node.args[1], ast.Constant) \
-                    and node.args[1].value in GLUON_PRIVATE:
-                yield node.lineno, ast.unparse(node)[:80]
+            if isinstance(t, ast.Attribute):
+                out.add(id(t))
+    return out
+
+
+def private_uses(tree, own, strings=frozenset()):
+    """``(line, name, how)`` for every private name of someone else the code touches:
+    ``obj._x`` (not of self), ``setattr``/``getattr(obj, '_x')``, and a string ``'_x'``
+    that names one (any such string where ``strings`` is None, else those in ``strings``:
+    a ``getattr`` in a loop over names reads through strings)."""
+    written = _written(tree)
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Attribute) and n.attr.startswith("_") and not n.attr.startswith("__"):
+            if isinstance(n.value, ast.Name) and n.value.id in ("self", "cls"):
+                continue
+            if n.attr in own or n.attr in NOT_MXNET:
+                continue
+            how = "write" if isinstance(n.ctx, (ast.Store, ast.Del)) or id(n) in written \
+                else "read"
+            yield n.lineno, n.attr, how
+        elif isinstance(n, ast.Call) and ast.unparse(n.func) in (
+                "setattr", "delattr", "object.__setattr__") and len(n.args) >= 2 \
+                and isinstance(n.args[1], ast.Constant) and str(n.args[1].value).startswith("_"):
+            yield n.lineno, n.args[1].value, "write"
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str) \
+                and re.fullmatch(r"_[A-Za-z]\w*", n.value) and not n.value.endswith("__") \
+                and n.value not in own and n.value not in NOT_MXNET \
+                and (strings is None or n.value in strings):
+            yield n.lineno, n.value, "named in a string"
+
+
+@pytest.fixture(scope="module")
+def own():
+    return _own_names()
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_no_writes_to_gluon_private_attributes(path):
-    found = list(_private_writes(ast.parse(path.read_text(encoding="utf-8"))))
-    assert not found, f"{path.name} writes MXNet's private attributes: {found}"
+def test_only_gluon_reads_mxnet_internals_and_nobody_writes_them(path, own):
+    inside = path.relative_to(PACKAGE).parts[0] == "_gluon"
+    # outside _gluon a string is flagged when it names a documented attribute (message text
+    # may quote MXNet's method names, such as '_init_weight', without touching them)
+    uses = list(private_uses(ast.parse(path.read_text(encoding="utf-8")), own,
+                             None if inside else frozenset(documented_private())))
+    writes = [u for u in uses if u[2] == "write"]
+    assert not writes, f"{path.name} writes MXNet's private attributes: {writes}"
+    if not inside:
+        assert not uses, (f"{path.relative_to(PACKAGE)} touches MXNet's private parts {uses}; "
+                          "ask _gluon for them (the one package that reads them)")
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_only_the_boundary_reads_gluon_internals(path):
-    if path.relative_to(PACKAGE).parts[0] in BOUNDARY:
-        return
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    reads = sorted({(n.lineno, n.attr) for n in ast.walk(tree)
-                    if isinstance(n, ast.Attribute) and n.attr in GLUON_PRIVATE
-                    and not (isinstance(n.value, ast.Name) and n.value.id == "self")})
-    assert not reads, (f"{path.name} reads Gluon internals {reads}; ask _gluon.py for them "
-                       "(the one module that reads MXNet's private parts)")
+def test_gluon_reads_exactly_the_documented_list(own):
+    read = set()
+    for path in (PACKAGE / "_gluon").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        read |= {u[1] for u in private_uses(tree, own, None)}
+    documented = set(documented_private())
+    assert read - documented == set(), f"read but not in docs/design.md: {read - documented}"
+    assert documented - read == set(), f"in docs/design.md but not read: {documented - read}"
 
 
-def test_the_writes_check_can_fail():
+def test_the_boundary_check_can_fail(own):
     bad = ast.parse("b._children['x'] = c\nobject.__setattr__(b, '_active', False)\n"
-                    "p._data[0][:] = 1\n")
-    assert len(list(_private_writes(bad))) == 3
+                    "v = getattr(p, '_data')\nw = p._grad\ntrainer._init_kvstore()\n")
+    found = list(private_uses(bad, own, None))
+    assert {u[1] for u in found} == {"_children", "_active", "_data", "_grad", "_init_kvstore"}
+    assert {(u[1], u[2]) for u in found} >= {("_children", "write"), ("_active", "write"),
+                                             ("_data", "named in a string"), ("_grad", "read")}
+
+
+def test_the_layer_check_can_fail():
+    ranks = layer_ranks()
+    assert _rank_of("l10_params._gluon.params", ranks) < _rank_of("l10_params.access", ranks)
+    assert _rank_of("l10_params.access", ranks) < _rank_of("l10_params.testing.values", ranks)
 
 
 @pytest.mark.parametrize("step", all_steps(), ids=lambda s: s.key)

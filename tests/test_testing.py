@@ -119,7 +119,7 @@ def test_assert_initialized_never(raw_net):
 
 
 def test_assert_initialized_type_error():
-    with pytest.raises(TypeError, match=r"net_or_param must be a gluon.Block.*not int"):
+    with pytest.raises(TypeError, match=r"net must be a gluon.Block.*not int"):
         assert_initialized(3)
 
 
@@ -160,7 +160,7 @@ def test_assert_init_matches_errors(mlp):
     net, _ = mlp
     with pytest.raises(ValueError, match=r"pattern 'weight' matches no parameter.*'\.\*weight'"):
         assert_init_matches(net, "uniform", select="weight")
-    with pytest.raises(TypeError, match=r"param_or_net must be .*not list"):
+    with pytest.raises(TypeError, match=r"net must be .*not list"):
         assert_init_matches([net[0].weight], "uniform")
     with pytest.raises(ValueError, match=r"'unifrom' is not an initializer name"):
         assert_init_matches(net, "unifrom")

@@ -20,7 +20,7 @@ here: import them from ``_gluon``.
 """
 from __future__ import annotations
 
-from .._arrays import (  # noqa: F401 - the array bridge, re-exported: import it from here
+from .arrays import (  # noqa: F401 - the array bridge, re-exported: import it from here
     as_current,
     is_mx_array,
     legacy_mode,
@@ -44,6 +44,7 @@ from .params import (  # noqa: F401
     first_array,
     first_copy,
     first_grad,
+    initializer_kwargs,
     initializer_names,
     iter_params,
     known_shape,

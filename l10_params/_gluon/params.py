@@ -187,6 +187,11 @@ def can_defer(p: gluon.Parameter) -> bool:
     return bool(getattr(p, "_allow_deferred_init", False))
 
 
+def initializer_kwargs(initializer) -> dict:
+    """The arguments an Initializer was made with (``Initializer._kwargs``; {} for others)."""
+    return dict(getattr(initializer, "_kwargs", {}))
+
+
 def initializer_names() -> List[str]:
     """The names MXNet's ``init.create`` knows (``'zeros'``, ``'xavier'``, ...), sorted."""
     from mxnet import initializer, registry

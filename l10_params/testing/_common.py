@@ -8,28 +8,29 @@ from mxnet import gluon
 
 from .. import _values
 from .._validate import require_target
-from ..selection import select
-from ..snapshots import snapshot
+from ..access import select
+from ..editing import snapshot
 from ..summary import summary
 
 
-def paths(target) -> Dict[str, gluon.Parameter]:
+def paths(net) -> Dict[str, gluon.Parameter]:
     """Structural path -> Parameter (every path of a tied one), as ``summary`` lists them."""
-    by_name = select(target)
-    return {path: by_name[r.name] for r in summary(target).rows for path in r.paths}
+    by_name = select(net)
+    return {path: by_name[r.name] for r in summary(net).rows for path in r.paths}
 
 
-def labels(target) -> Dict[str, str]:
+def labels(net) -> Dict[str, str]:
     """Gluon name -> ``"dense0_weight (0.weight)"`` (the name alone when path == name)."""
     return {r.name: r.name if r.paths[0] == r.name else f"{r.name} ({', '.join(r.paths)})"
-            for r in summary(target).rows}
+            for r in summary(net).rows}
 
 
-def chosen(target, pattern, what: str) -> List[gluon.Parameter]:
-    """The distinct parameters of ``target`` that Gluon's ``pattern`` selects (all if None);
-    :func:`~l10_params.select` refuses a pattern matching nothing and a net without any."""
-    require_target(target, what)
-    return list(select(target, pattern).values())
+def chosen(net, pattern, what: str, exclude=None, by="name") -> List[gluon.Parameter]:
+    """The distinct parameters of ``net`` that ``select(net, pattern, exclude=, by=)`` picks
+    (all if None); :func:`~l10_params.select` refuses a pattern matching nothing and a net
+    without any."""
+    require_target(net, what)
+    return list(select(net, pattern, exclude=exclude, by=by).values())
 
 
 def pair(a, b, fn: str) -> None:

@@ -6,13 +6,15 @@ from typing import Iterable, Optional
 from .. import _gluon
 from .._text import compile_pattern
 from .._validate import require_target
-from ..selection import select as _select
+from ..access import select as _select
 from ._common import chosen, labels
 from ._common import paths as _paths
 
 
-def assert_selects(net, pattern: Optional[str], expected_names: Iterable[str]) -> None:
-    """``select(net, pattern)`` picks exactly ``expected_names`` (Gluon names, in any order).
+def assert_selects(net, select: Optional[str], expected_names: Iterable[str], *,
+                   exclude: Optional[str] = None, by: str = "name") -> None:
+    """``select(net, select, exclude=exclude, by=by)`` picks exactly ``expected_names``
+    (Gluon names, in any order).
 
     The comparison is as sets, since Gluon lists parameters in the order layers were
     registered; a failure shows both lists in order. An empty selection passes only for
@@ -33,10 +35,12 @@ def assert_selects(net, pattern: Optional[str], expected_names: Iterable[str]) -
                         f"['dense0_weight'], not {expected_names!r}")
     expected = list(expected_names)
     require_target(net, allow_param=False)
-    if pattern is not None:
-        compile_pattern(pattern)  # a bad regex stays a ValueError
+    pattern = select
+    for rx in (pattern, exclude):
+        if rx is not None:
+            compile_pattern(rx)  # a bad regex stays a ValueError
     try:
-        got = list(_select(net, pattern))
+        got = list(_select(net, pattern, exclude=exclude, by=by))
     except ValueError as e:  # nothing matched: select's own message carries the fix
         if not expected:
             return
@@ -55,7 +59,8 @@ def assert_selects(net, pattern: Optional[str], expected_names: Iterable[str]) -
                              + "; ".join(notes))
 
 
-def assert_frozen(net, pattern: Optional[str] = None, *, frozen: bool = True) -> None:
+def assert_frozen(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
+                  by: str = "name", frozen: bool = True) -> None:
     """Every selected parameter has ``grad_req == 'null'`` (with ``frozen=False``: none has).
 
     With ``frozen=False``, parameters that never train (BatchNorm's running statistics,
@@ -71,7 +76,7 @@ def assert_frozen(net, pattern: Optional[str] = None, *, frozen: bool = True) ->
     AssertionError: 2 of 4 parameters are frozen (grad_req 'null') but should train: \
 dense0_weight (0.weight), dense0_bias (0.bias); unfreeze them: unfreeze(net, pattern) ...
     """
-    params = chosen(net, pattern, "net")
+    params = chosen(net, select, "net", exclude=exclude, by=by)
     if not frozen:  # BatchNorm's running statistics, constants: 'null' by nature, not blamed
         params = [p for p in params if _gluon.differentiable(p)]
     names = labels(net)

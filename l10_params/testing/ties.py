@@ -4,7 +4,7 @@ from __future__ import annotations
 from mxnet import gluon
 
 from .._text import format_shape
-from ..selection import select
+from ..access import select
 from ..sharing import is_tied
 from ._common import pair, paths, same_values
 

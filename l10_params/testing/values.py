@@ -7,15 +7,15 @@ import numpy as np
 from mxnet import gluon
 
 from .. import _values as _cmp
-from .._initplan import describe
 from .._validate import require_target
-from ..initializers import check_init
-from ..snapshots import Snapshot, snapshot
+from ..editing import Snapshot, snapshot
+from ..initialization import check_init
+from ..initialization.plan import describe
 from ..summary import summary
 from ._common import chosen, labels
 
 
-def assert_initialized(net_or_param) -> None:
+def assert_initialized(net) -> None:
     """Every parameter has values: none deferred (shape unknown), none never initialized.
 
     >>> from l10_params import fresh_names
@@ -32,8 +32,8 @@ shape (4, ?); run one forward pass, e.g. net(X), so Gluon learns the input size
     >>> _ = net(nd.ones((2, 3)))
     >>> assert_initialized(net)
     """
-    require_target(net_or_param, "net_or_param")
-    rows = summary(net_or_param).rows
+    require_target(net, "net")
+    rows = summary(net).rows
     groups = {"deferred": [], "uninitialized": []}
     for r in rows:
         if r.state in groups:
@@ -48,8 +48,12 @@ shape (4, ?); run one forward pass, e.g. net(X), so Gluon learns the input size
                              + "\n".join(lines))
 
 
-def assert_init_matches(param_or_net, init, *, select: Optional[str] = None) -> None:
+def assert_init_matches(net, init, select: Optional[str] = None, *,
+                        exclude: Optional[str] = None, by: str = "name") -> None:
     """Every selected parameter's values look like ``init``'s, judged by :func:`check_init`.
+
+    ``net`` is a net, a ParameterDict or one Parameter; ``select``, ``exclude`` and ``by``
+    choose as :func:`l10_params.select` does.
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -60,8 +64,8 @@ def assert_init_matches(param_or_net, init, *, select: Optional[str] = None) -> 
     AssertionError: 2 of 2 parameters do not look like One(): ...
       FAIL dense0_bias ~ One(): 256 of 256 values differ from 1 (min 0, max 0) ...
     """
-    params = chosen(param_or_net, select, "param_or_net")
-    names, fails, what = labels(param_or_net), [], describe(init)
+    params = chosen(net, select, "net", exclude=exclude, by=by)
+    names, fails, what = labels(net), [], describe(init)
     for p in params:
         try:
             c = check_init(p, init)
@@ -77,20 +81,23 @@ def assert_init_matches(param_or_net, init, *, select: Optional[str] = None) -> 
                              "initializer each parameter got; re-run it with reinitialize(...)")
 
 
-def _values(x, select) -> "Dict[str, Optional[Dict[str, np.ndarray]]]":
+def _values(x, select=None, exclude=None, by="name"
+            ) -> "Dict[str, Optional[Dict[str, np.ndarray]]]":
     """Structural path -> {context: NumPy copy} (None without values), from a net or Snapshot."""
-    return (x if isinstance(x, Snapshot) else snapshot(x)).by_path(select)
+    return (x if isinstance(x, Snapshot) else snapshot(x)).by_path(select, exclude=exclude,
+                                                                    by=by)
 
 
-def assert_params_equal(a, b, *, rtol: float = 1e-6, atol: float = 0.0,
-                        select: Optional[str] = None) -> None:
+def assert_params_equal(a, b, select: Optional[str] = None, *, exclude: Optional[str] = None,
+                        by: str = "name", rtol: float = 1e-6, atol: float = 0.0) -> None:
     """``a`` and ``b`` (nets, layers, Parameters or Snapshots) hold the same values.
 
     Parameters pair up by structural path (``'0.weight'``); every context's copy is
     compared (``|a - b| <= atol + rtol * |b|``; NaN equals NaN, and differs from any
     number), a context one side lacks against that
-    side's first copy. ``select`` is a Gluon pattern on the names of ``a`` (of ``b`` if
-    ``a`` is a Snapshot and ``b`` is not). The message lists missing paths, shapes that
+    side's first copy. ``select``, ``exclude`` and ``by`` choose by the names (or paths)
+    of ``a`` (of ``b`` if ``a`` is a Snapshot and ``b`` is not), as
+    :func:`l10_params.select` does. The message lists missing paths, shapes that
     differ and, per path, how many values differ and the largest difference and where.
 
     >>> from l10_params import lecture_mlp
@@ -113,7 +120,8 @@ def assert_params_equal(a, b, *, rtol: float = 1e-6, atol: float = 0.0,
                             + (": pass the Parameter (net[0].weight), not its values "
                                "(net[0].weight.data())" if hasattr(x, "asnumpy") else ""))
     ref = b if isinstance(a, Snapshot) and not isinstance(b, Snapshot) else a
-    keep = _values(ref, select) if select is not None else None
+    keep = (_values(ref, select, exclude, by)
+            if select is not None or exclude is not None else None)
     va, vb = ({k: v for k, v in _values(x, None).items() if keep is None or k in keep}
               for x in (a, b))
     if isinstance(a, gluon.Parameter) and isinstance(b, gluon.Parameter):

@@ -25,7 +25,7 @@ import traceback
 from typing import Dict, List, Optional, TextIO
 
 from .. import _gluon
-from ..contexts import CtxSpec, resolve_ctx
+from ..devices import CtxSpec, resolve_ctx
 from ..lecture import fresh_names
 from . import access, edit, initialize
 from .step import Step

@@ -71,7 +71,7 @@ def test_select_wrong_type(bad):
 
 
 def test_select_parameter_is_a_one_entry_dict(mlp):
-    """Issue 9: a Parameter with select= behaves one way everywhere (as_param_dict)."""
+    """A Parameter with select= behaves one way everywhere (as_param_dict)."""
     net, _ = mlp
     assert list(select(net[0].weight, ".*")) == ["dense0_weight"]
     with pytest.raises(ValueError, match="pattern '.*bias' matches no parameter"):

@@ -1,21 +1,22 @@
-"""Histograms of parameter values (matplotlib is imported only when a plot is drawn)."""
+"""Histograms of parameter values: what an initializer drew (matplotlib imported on first use)."""
 from __future__ import annotations
 
 from typing import Optional
 
 import numpy as np
 
-from . import _gluon
-from ._text import brief, format_shape
-from ._validate import as_param_dict, require_params, require_target, require_values
-from .selection import select as _select
+from .. import _gluon
+from .._text import brief, format_shape
+from .._validate import as_param_dict, require_params, require_target, require_values
+from ..access import select as _select
 
 
-def hist(net, select: Optional[str] = None, *, ax=None, bins: int = 50):
+def hist(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
+         by: str = "name", ax=None, bins: int = 50):
     """Draw one step histogram per selected parameter on ``ax`` and return the Axes.
 
-    ``net`` is a Block, a ParameterDict or a Parameter; ``select`` is Gluon's pattern
-    (through :func:`l10_params.select`, so a pattern matching nothing is a ``ValueError``).
+    ``net`` is a Block, a ParameterDict or a Parameter; ``select``, ``exclude`` and ``by``
+    choose as :func:`l10_params.select` does (a pattern matching nothing is a ``ValueError``).
     The values come from the first context's copy; NaN and inf entries cannot be placed on
     the axis and are counted in the legend instead. Nothing is shown: no ``plt.show()``.
 
@@ -32,7 +33,7 @@ def hist(net, select: Optional[str] = None, *, ax=None, bins: int = 50):
         raise ValueError(f"bins must be a positive int such as 50, not {bins!r}")
     net = as_param_dict(net)  # a Parameter, with or without select, as everywhere else
     require_params(net)
-    params = list(_select(net, select).values())
+    params = list(_select(net, select, exclude=exclude, by=by).values())
     for p in params:
         require_values(p)
     import matplotlib.pyplot as plt

@@ -1,4 +1,4 @@
-"""Initialization: re-initialize, initialize by pattern, explain before, check after.
+"""Re-initialize, initialize by pattern, and explain before: what Gluon will run on each parameter.
 
 Every helper runs Gluon's own ``Parameter.initialize(..., force_reinit=True)``. New values are
 computed first, on the CPU, with exactly the call Gluon makes (so the random draws and their
@@ -15,16 +15,13 @@ from typing import Dict, List, Optional, Tuple
 import mxnet as mx
 from mxnet import gluon
 
-from . import _gluon
-from ._initcheck import Check, check_init
-from ._initplan import apply, as_initializer, describe, fit_error, plan
-from ._table import Table
-from ._text import brief, compile_pattern, format_shape
-from ._validate import require_initialized, require_target
-from .contexts import CtxSpec, resolve_ctx
-from .selection import select as _select
-
-__all__ = ["Check", "check_init", "explain_init", "initialize_by_pattern", "reinitialize"]
+from .. import _gluon
+from .._table import Table
+from .._text import brief, compile_pattern, format_shape
+from .._validate import require_initialized, require_target
+from ..access import select as _select
+from ..devices import CtxSpec, resolve_ctx
+from .plan import apply, as_initializer, describe, fit_error, plan
 
 
 def _ctx_for(p: gluon.Parameter, ctx) -> list:
@@ -32,19 +29,21 @@ def _ctx_for(p: gluon.Parameter, ctx) -> list:
     return list(ctx) if ctx is not None else (_gluon.contexts(p) or [mx.current_context()])
 
 
-def reinitialize(target, init=None, *, select: Optional[str] = None,
-                 exclude: Optional[str] = None, ctx: CtxSpec = None,
+def reinitialize(net, init=None, select: Optional[str] = None, *,
+                 exclude: Optional[str] = None, by: str = "name", ctx: CtxSpec = None,
                  override: bool = False) -> List[str]:
     """Re-initialize the selected parameters as ``initialize(init, force_reinit=True)`` does.
 
-    With ``override=False`` Gluon's rule holds: a parameter's own initializer wins (a Dense
-    bias keeps its ``'zeros'``). With ``override=True`` ``init`` applies to every selected
-    parameter, biases included (``param.initialize(init=init, force_reinit=True)``). No
-    warnings; each parameter stays on its contexts unless ``ctx`` is given (through
-    ``resolve_ctx``), and all its copies get the same values. ``init=None`` is Gluon's
-    default, ``Uniform(0.07)``. A parameter never initialized is a ``RuntimeError`` (there
-    is nothing to re-initialize and no context to keep): call ``net.initialize`` or
-    ``initialize_by_pattern`` first. Returns the names re-initialized.
+    ``net`` is a net, a ParameterDict or one Parameter; ``select``, ``exclude`` and ``by``
+    choose the parameters as :func:`l10_params.select` does (all of them by default). With
+    ``override=False`` Gluon's rule holds: a parameter's own initializer wins (a Dense bias
+    keeps its ``'zeros'``). With ``override=True`` ``init`` applies to every selected parameter,
+    biases included (``param.initialize(init=init, force_reinit=True)``). No warnings; each
+    parameter stays on its contexts unless ``ctx`` is given (through ``resolve_ctx``), and all
+    its copies get the same values. ``init=None`` is Gluon's default, ``Uniform(0.07)``. A
+    parameter never initialized is a ``RuntimeError`` (there is nothing to re-initialize and no
+    context to keep): call ``net.initialize`` or ``initialize_by_pattern`` first. Returns the
+    names re-initialized.
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -57,16 +56,16 @@ def reinitialize(target, init=None, *, select: Optional[str] = None,
     >>> net[0].bias.data()[:2].asnumpy()
     array([1., 1.], dtype=float32)
     """
-    require_target(target, "target")
+    require_target(net, "net")
     if init is not None:
         init = as_initializer(init)
     elif override:
         raise ValueError("override=True applies init to every selected parameter, so it needs "
                          "one: e.g. reinitialize(net, init.Normal(0.01), override=True)")
     if select is not None or exclude is not None:  # select takes a Parameter too
-        params = list(_select(target, select, exclude=exclude).values())
+        params = list(_select(net, select, exclude=exclude, by=by).values())
     else:
-        params = list(_gluon.named_params(target).values())
+        params = list(_gluon.named_params(net).values())
     for p in params:
         require_initialized(p)  # nothing to re-initialize, and no context to keep
     ctx = None if ctx is None else resolve_ctx(ctx)

@@ -20,8 +20,8 @@ from typing import Any, Optional
 import mxnet as mx
 from mxnet import autograd, gluon, init, nd
 
-from . import _gluon
-from ._text import brief, complaint, format_shape
+from .. import _gluon
+from .._text import brief, complaint, format_shape
 
 SUFFIXES = (("weight", "_init_weight"), ("bias", "_init_bias (0)"), ("gamma", "_init_gamma (1)"),
             ("beta", "_init_beta (0)"), ("min", "_init_zero (0)"), ("max", "_init_one (1)"))
@@ -55,7 +55,7 @@ def describe(initializer) -> str:
             return f"<array {'x'.join(map(str, v.shape))}>"
         return repr(v)
 
-    kwargs = getattr(initializer, "_kwargs", {})
+    kwargs = _gluon.initializer_kwargs(initializer)
     args = ", ".join(f"{k}={short(v)}" for k, v in kwargs.items())
     return f"{type(initializer).__name__}({args})"
 

@@ -1,4 +1,4 @@
-"""Selecting parameters by Gluon's regex, and changing how the selected ones train.
+"""Access and select: parameters by Gluon's regex or by structural path, and how they train.
 
 Gluon's ``collect_params(select)`` applies ``re.match`` to the full name, so ``'weight'``
 matches nothing and an empty selection passes silently. :func:`select` refuses it and says
@@ -19,17 +19,17 @@ GRAD_REQS = ("write", "add", "null")
 ATTRS = ("grad_req", "lr_mult", "wd_mult")
 
 
-def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None,
+def select(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
            by: str = "name") -> gluon.ParameterDict:
-    """``net.collect_params(pattern)`` minus the names matching ``exclude``, never empty.
+    """``net.collect_params(select)`` minus the names matching ``exclude``, never empty.
 
-    ``net`` is a Block or a ParameterDict. Patterns are Gluon's: a regex applied with
-    ``re.match`` to the full parameter name. With ``by='path'`` the patterns apply to the
-    structural paths ``summary`` shows instead (``'0.1.0.bias'``, the book's
+    ``net`` is a Block, a ParameterDict or one Parameter. ``select`` and ``exclude`` are Gluon's
+    patterns: a regex applied with ``re.match`` to the full parameter name. With ``by='path'``
+    they apply to the structural paths ``summary`` shows instead (``'0.1.0.bias'``, the book's
     ``rgnet[0][1][0].bias``; a tied parameter is taken when any of its paths matches); the
-    result is keyed by Gluon name either way. An invalid regex, a pattern that matches
-    nothing, or an ``exclude`` that removes everything is a ``ValueError`` that shows the
-    names (or paths) and the likely fix.
+    result is keyed by Gluon name either way. An invalid regex, a pattern that matches nothing,
+    or an ``exclude`` that removes everything is a ``ValueError`` that shows the names (or
+    paths) and the likely fix.
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -53,12 +53,12 @@ def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None,
     names = list(everything)
     matches = _matcher(net, by)
     keep = names
-    if pattern is not None:
-        rx = compile_pattern(pattern, "path pattern" if by == "path" else "pattern")
+    if select is not None:
+        rx = compile_pattern(select, "path pattern" if by == "path" else "pattern")
         keep = [n for n in names if matches(rx, n)]
         if not keep:
             shown = names if by == "name" else list(_gluon.param_paths(net))
-            raise ValueError(_no_match(pattern, shown, by))
+            raise ValueError(_no_match(select, shown, by))
     if exclude is not None:
         rx = compile_pattern(exclude, "exclude")
         kept = [n for n in keep if not matches(rx, n)]
@@ -71,6 +71,9 @@ def select(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None,
     out = gluon.ParameterDict(getattr(net, "prefix", ""))
     out.update({n: everything[n] for n in keep})
     return out
+
+
+_select = select  # the function, for helpers whose argument of the same name hides it
 
 
 def _matcher(net, by: str):
@@ -144,10 +147,12 @@ def _validate_attrs(attrs: dict) -> None:
                              f"(1 keeps the trainer's value, 0 switches it off)")
 
 
-def set_attr(net, pattern: Optional[str] = None, **attrs) -> List[str]:
+def set_attr(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
+             by: str = "name", **attrs) -> List[str]:
     """Set ``grad_req``, ``lr_mult`` or ``wd_mult`` on the selected parameters.
 
-    Every name and value is checked before anything changes. Returns the names changed.
+    ``select``, ``exclude`` and ``by`` choose the parameters as :func:`select` does. Every
+    name and value is checked before anything changes. Returns the names changed.
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -157,18 +162,18 @@ def set_attr(net, pattern: Optional[str] = None, **attrs) -> List[str]:
     (0.0, 1.0)
     """
     _validate_attrs(attrs)
-    params = select(net, pattern)
+    params = _select(net, select, exclude=exclude, by=by)
     for p in params.values():
         for key, value in attrs.items():
             setattr(p, key, value if key == "grad_req" else float(value))
     return list(params)
 
 
-def freeze(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None,
+def freeze(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
            by: str = "name") -> List[str]:
     """Stop training the selected parameters (``grad_req='null'``); returns their names.
 
-    ``pattern``, ``exclude`` and ``by`` (``'name'`` or ``'path'``) select as :func:`select` does.
+    ``select``, ``exclude`` and ``by`` (``'name'`` or ``'path'``) choose as :func:`select` does.
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -177,10 +182,10 @@ def freeze(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None,
     >>> net[0].weight.grad_req, net[1].weight.grad_req
     ('null', 'write')
     """
-    return set_attr(select(net, pattern, exclude=exclude, by=by), None, grad_req="null")
+    return set_attr(_select(net, select, exclude=exclude, by=by), grad_req="null")
 
 
-def unfreeze(net, pattern: Optional[str] = None, *, exclude: Optional[str] = None,
+def unfreeze(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
              by: str = "name") -> List[str]:
     """Train the selected parameters again (``grad_req='write'``); returns their names.
 
@@ -191,5 +196,5 @@ def unfreeze(net, pattern: Optional[str] = None, *, exclude: Optional[str] = Non
     ['dense0_weight', 'dense1_weight']
     """
     # BatchNorm's running statistics and constants stay 'null' whatever is set: not listed
-    chosen = trainable(select(net, pattern, exclude=exclude, by=by))
-    return set_attr(chosen, None, grad_req="write")
+    chosen = trainable(_select(net, select, exclude=exclude, by=by))
+    return set_attr(chosen, grad_req="write")

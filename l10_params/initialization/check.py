@@ -1,14 +1,17 @@
 """``check_init``: do a parameter's values look like what an initializer produces?
 
-Kept apart from ``initializers.py`` (which re-exports it) because it only reads values: it
-is statistics on a NumPy copy, not Gluon plumbing. Known initializers have exact rules:
-Constant exact (in the parameter's dtype); a range is checked up to one unit in the last
-place of the dtype (float16 rounds ``Uniform(0.07)`` a hair past 0.07); a mean or a standard
-deviation must lie within 5 standard errors of the expected figure, which a correct
+It only reads values: statistics on a NumPy copy, not Gluon plumbing. Known initializers have
+exact rules: Constant exact (in the parameter's dtype); a range is checked up to one unit in
+the last place of the dtype (float16 rounds ``Uniform(0.07)`` a hair past 0.07); a mean or a
+standard deviation must lie within 5 standard errors of the expected figure, which a correct
 initializer misses about once in two million checks; and the values must pass a one-sample
 Kolmogorov–Smirnov test against the exact distribution at significance ``ALPHA`` (1e-6).
 Any other initializer draws a fresh sample of the same shape on a scratch array and the two
 samples are compared with a two-sample Kolmogorov–Smirnov test at the same significance.
+
+The Kolmogorov–Smirnov tests are written here in NumPy (SciPy is not a dependency):
+p-values come from the Kolmogorov distribution with Stephens' small-sample correction
+(Numerical Recipes, ``probks``), accurate to a few per cent, which is plenty at ``ALPHA``.
 """
 from __future__ import annotations
 
@@ -16,18 +19,18 @@ import contextlib
 import io
 import math
 from dataclasses import dataclass, field
-from typing import Dict
+from typing import Callable, Dict, Tuple
 
 import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon
 from mxnet import initializer as mxinit
 
-from . import _gluon, _ks, _values
-from ._initplan import as_initializer, describe
-from ._text import format_shape
-from ._validate import require_values
-from .lecture import MyInit
+from .. import _gluon, _values
+from .._text import format_shape
+from .._validate import require_values
+from ..lecture import MyInit
+from .plan import as_initializer, describe
 
 Z = 5.0  # standard errors allowed for a mean or a standard deviation
 
@@ -74,18 +77,18 @@ def _mean_ok(w, sd):
 
 
 def _ks_exact(w, cdf, slack):
-    d, p = _ks.ks_1samp(w, cdf, slack)
-    return p >= _ks.ALPHA, d, p, f"KS against the exact distribution D {_g(d)}, p {_g(p)}"
+    d, p = ks_1samp(w, cdf, slack)
+    return p >= ALPHA, d, p, f"KS against the exact distribution D {_g(d)}, p {_g(p)}"
 
 
 def _uniform(w, scale, dtype):
-    eps = max(1e-6 * scale, _ks.ulp(scale, dtype))  # rounding to the dtype, not a wider range
+    eps = max(1e-6 * scale, ulp(scale, dtype))  # rounding to the dtype, not a wider range
     in_range = float(w.min()) >= -scale - eps and float(w.max()) <= scale + eps
     mean_ok, tol = _mean_ok(w, scale / math.sqrt(3))
     std = float(w.std())  # U(-c, c): std c/sqrt(3), standard error about c/sqrt(15 n)
     std_tol = Z * scale / math.sqrt(15 * w.size)
     std_ok = abs(std - scale / math.sqrt(3)) <= std_tol
-    ks_ok, d, p, ks_text = _ks_exact(w, _ks.uniform_cdf(scale), _ks.ulp(scale, dtype) / scale)
+    ks_ok, d, p, ks_text = _ks_exact(w, uniform_cdf(scale), ulp(scale, dtype) / scale)
     text = (f"range [{_g(w.min())}, {_g(w.max())}] {'within' if in_range else 'OUTSIDE'} "
             f"[-{_g(scale)}, {_g(scale)}], mean {_g(w.mean())} (|mean| <= {_g(tol)}), "
             f"std {_g(std)} (expected {_g(scale / math.sqrt(3))} +- {_g(std_tol)}), {ks_text}")
@@ -93,7 +96,7 @@ def _uniform(w, scale, dtype):
             {"min": float(w.min()), "max": float(w.max()), "mean": float(w.mean()), "std": std,
              "ks_d": d, "ks_p": p},
             {"low": -scale, "high": scale, "mean_tol": tol, "std": scale / math.sqrt(3),
-             "std_tol": std_tol, "alpha": _ks.ALPHA}, text)
+             "std_tol": std_tol, "alpha": ALPHA}, text)
 
 
 def _normal(w, sigma, dtype):
@@ -101,14 +104,14 @@ def _normal(w, sigma, dtype):
     std = float(w.std(ddof=1)) if w.size > 1 else float("nan")
     std_tol = Z * sigma / math.sqrt(2 * (w.size - 1)) if w.size > 1 else float("inf")
     std_ok = w.size < 2 or abs(std - sigma) <= std_tol
-    slack = _ks.ulp(6 * sigma, dtype) / (2 * sigma * math.sqrt(2 * math.pi))
-    ks_ok, d, p, ks_text = _ks_exact(w, _ks.normal_cdf(sigma), slack)
+    slack = ulp(6 * sigma, dtype) / (2 * sigma * math.sqrt(2 * math.pi))
+    ks_ok, d, p, ks_text = _ks_exact(w, normal_cdf(sigma), slack)
     text = (f"mean {_g(w.mean())} (|mean| <= {_g(tol)}), std {_g(std)} "
             f"(expected {_g(sigma)} +- {_g(std_tol)}), {ks_text}")
     return (mean_ok and std_ok and ks_ok,
             {"mean": float(w.mean()), "std": std, "ks_d": d, "ks_p": p},
             {"mean": 0.0, "mean_tol": tol, "std": sigma, "std_tol": std_tol,
-             "alpha": _ks.ALPHA}, text)
+             "alpha": ALPHA}, text)
 
 
 def _xavier(w, shape, x: mxinit.Xavier, dtype):
@@ -129,7 +132,7 @@ def _xavier(w, shape, x: mxinit.Xavier, dtype):
 
 def _myinit(w, dtype):
     a = np.abs(w)
-    top = 10 + _ks.ulp(10, dtype)  # float16 rounds 9.998 up to 10
+    top = 10 + ulp(10, dtype)  # float16 rounds 9.998 up to 10
     good = (a == 0) | ((a >= 5) & (a < top))
     bad = int((~good).sum())
     zeros = float((a == 0).mean())
@@ -159,13 +162,13 @@ def _scratch_draw(param: gluon.Parameter, initializer) -> np.ndarray:
 
 
 def _two_sample(w, fresh):
-    d, p = _ks.ks_2samp(w, fresh)
-    ok = p >= _ks.ALPHA
+    d, p = ks_2samp(w, fresh)
+    ok = p >= ALPHA
     few = " (few values: only a gross difference can show)" if w.size < 50 else ""
     text = (f"two-sample Kolmogorov-Smirnov test against a fresh draw of the same shape on a "
             f"scratch array ({w.size} values each): D {_g(d)}, p {_g(p)} "
-            f"{'>=' if ok else '<'} {_g(_ks.ALPHA)}{few}")
-    return ok, {"ks_d": d, "ks_p": p}, {"alpha": _ks.ALPHA, "n": float(w.size)}, text
+            f"{'>=' if ok else '<'} {_g(ALPHA)}{few}")
+    return ok, {"ks_d": d, "ks_p": p}, {"alpha": ALPHA, "n": float(w.size)}, text
 
 
 def check_init(param, init) -> Check:
@@ -206,7 +209,7 @@ def check_init(param, init) -> Check:
     init = as_initializer(init)
     if isinstance(init, str):
         init = mxinit.create(init)
-    require_values(param)  # the one 'no values yet' RuntimeError (issue 9)
+    require_values(param)  # the one 'no values yet' RuntimeError
     copies = list(_gluon.copies(param).values())
     dtype = copies[0].dtype
     w = copies[0].astype(np.float64).ravel()
@@ -230,3 +233,89 @@ def check_init(param, init) -> Check:
         ok, text = False, text + f"; but the copies on {param.list_ctx()} differ (max {_g(diff)})"
     m["contexts"] = len(copies)
     return Check(param.name, describe(init), bool(ok), m, e, text)
+
+
+# Kolmogorov–Smirnov tests in NumPy.
+
+ALPHA = 1e-6  # a correct initializer fails about once in a million checks
+
+
+def kolmogorov_p(d: float, n_eff: float) -> float:
+    """P(D >= d) for the KS statistic of samples of effective size ``n_eff``.
+
+    >>> round(kolmogorov_p(0.0, 100), 3), kolmogorov_p(1.0, 100) < 1e-30
+    (1.0, True)
+    """
+    if n_eff <= 0 or d <= 0:
+        return 1.0
+    root = math.sqrt(n_eff)
+    lam = (root + 0.12 + 0.11 / root) * d
+    if lam < 0.2:
+        return 1.0
+    total = sum((-1) ** (k - 1) * math.exp(-2.0 * k * k * lam * lam) for k in range(1, 101))
+    return float(min(1.0, max(0.0, 2.0 * total)))
+
+
+def ks_2samp(a: np.ndarray, b: np.ndarray) -> Tuple[float, float]:
+    """The two-sample statistic ``D = max |F_a - F_b|`` and its p-value (ties handled).
+
+    >>> x = np.linspace(0, 1, 200)
+    >>> d, p = ks_2samp(x, x)
+    >>> d, p
+    (0.0, 1.0)
+    >>> ks_2samp(x, x + 0.5)[1] < 1e-6
+    True
+    """
+    a, b = np.sort(np.ravel(a)), np.sort(np.ravel(b))
+    grid = np.concatenate([a, b])
+    fa = np.searchsorted(a, grid, side="right") / a.size
+    fb = np.searchsorted(b, grid, side="right") / b.size
+    d = float(np.abs(fa - fb).max()) if grid.size else 0.0
+    return d, kolmogorov_p(d, a.size * b.size / (a.size + b.size))
+
+
+def ks_1samp(x: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray],
+             slack: float = 0.0) -> Tuple[float, float]:
+    """``D = max |F_x - cdf|`` (both sides of every step) and its p-value.
+
+    ``slack`` is subtracted from ``D`` first: the largest shift of ``cdf`` that rounding
+    the values to their dtype can cause (density times half a unit in the last place).
+
+    >>> x = np.linspace(-1, 1, 1001)
+    >>> d, p = ks_1samp(x, uniform_cdf(1.0))
+    >>> d < 0.002, p
+    (True, 1.0)
+    """
+    v, counts = np.unique(np.ravel(x), return_counts=True)
+    n = int(counts.sum())
+    if n == 0:
+        return 0.0, 1.0
+    after = np.cumsum(counts) / n
+    before = after - counts / n
+    f = cdf(v)
+    d = float(max((after - f).max(), (f - before).max()))
+    d = max(0.0, d - slack)
+    return d, kolmogorov_p(d, n)
+
+
+def uniform_cdf(c: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The CDF of ``U(-c, c)``."""
+    return lambda v: np.clip((np.asarray(v, dtype=np.float64) + c) / (2.0 * c), 0.0, 1.0)
+
+
+def normal_cdf(sigma: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The CDF of ``N(0, sigma^2)`` (``math.erf``, element by element)."""
+    erf = np.vectorize(math.erf, otypes=[np.float64])
+    return lambda v: 0.5 * (1.0 + erf(np.asarray(v, dtype=np.float64) / (sigma * math.sqrt(2))))
+
+
+def ulp(x: float, dtype) -> float:
+    """One unit in the last place of ``x`` in ``dtype`` (float16: 6.1e-05 at 0.07).
+
+    >>> ulp(0.07, 'float16')
+    6.103515625e-05
+    """
+    kind = np.dtype(dtype)
+    if kind.kind != "f":
+        return 1.0
+    return float(np.spacing(kind.type(abs(x))))

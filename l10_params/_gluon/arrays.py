@@ -1,4 +1,4 @@
-"""The bridge between array kinds (private; re-exported by ``_gluon``, import it from there).
+"""The bridge between array kinds (re-exported by ``_gluon``: import it from there).
 
 With ``npx.set_np()`` on, parameters hold ``mx.np.ndarray`` (a subclass of ``mx.nd.NDArray``)
 and legacy ``nd`` operators refuse them, and the reverse. These functions read either kind
