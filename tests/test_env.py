@@ -7,6 +7,8 @@ import importlib.metadata
 import importlib.util
 import json
 import pathlib
+import re
+import subprocess
 import sys
 
 import mxnet as mx
@@ -165,3 +167,43 @@ def test_pip_check_explains_the_one_expected_line(monkeypatch, capsys, tmp_path)
         f"pip check: {line} (expected: MXNet runs on NumPy 2 through the shim)\n")
     venv.pip_check(tmp_path, "1.26")  # on another line it is a real problem: said plainly
     assert capsys.readouterr().out == f"pip check: {line}\n"
+
+
+# ── the hosted-notebook install cell ─────────────────────────────────────────────────────────
+
+def hosted_cell():
+    """The cell as the README documents it (the block after its hosted-install marker)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- hosted-install[^\n]*-->\n```python\n(.*?)```\n", readme, re.S)
+    assert found, "README.md lost its hosted-install block"
+    return found.group(1).rstrip("\n")
+
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_every_notebook_starts_with_the_hosted_cell(path):
+    first = json.loads(path.read_text(encoding="utf-8"))["cells"][0]
+    assert first["cell_type"] == "code" and "".join(first["source"]) == hosted_cell(), (
+        f"{path.name}: the first cell must be README.md's hosted-install block, as written")
+    assert first["metadata"]["slideshow"]["slide_type"] == "skip"
+    assert first["metadata"]["tags"] == ["hosted-install"]
+
+
+def test_hosted_cell_does_nothing_where_the_project_is_installed(tmp_path):
+    """In a venv of make install: no pip, no error, and mxnet imports after it (twice, as
+    `make test` runs each notebook twice in one kernel)."""
+    code = ("import json, subprocess\n"
+            "def refuse(*args, **kwargs):\n"
+            "    raise AssertionError(f'the cell ran {args}')\n"
+            "subprocess.run = refuse\n"
+            f"cell = {hosted_cell()!r}\n"
+            "exec(cell)\n"
+            "import mxnet, l10_params\n"
+            "exec(cell)\n"
+            "print(json.dumps(mxnet.__version__))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == "1.9.1" and out.stderr == ""
