@@ -6,7 +6,6 @@ MXNet); a run takes a few seconds on this 2-core machine.
 import os
 import pathlib
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -221,19 +220,3 @@ def test_build_without_dist_kvstore(monkeypatch):
     with pytest.raises(RuntimeError, match=r"this MXNet build has no distributed KVStore "
                                            r"\(feature DIST_KVSTORE is off\); install the PyPI"):
         run_dist(2)
-
-
-@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
-@pytest.mark.parametrize("mxnet, expected", [
-    ("mxnet-cu117", "pip install --quiet --disable-pip-version-check 'mxnet-cu117==1.9.1' -r"),
-    ("mxnet-cu112==1.9.1", "'mxnet-cu112==1.9.1' -r"),
-    (None, "'mxnet==1.9.1' -r"),
-])
-def test_makefile_passes_the_mxnet_build_to_pip(mxnet, expected):
-    """A dry run (make -n, -B to print the recipe even when installed) executes nothing."""
-    before = sorted(p.name for p in (ROOT / ".venv").glob(".installed-*"))
-    argv = ["make", "-n", "-B", "install"] + ([f"MXNET={mxnet}"] if mxnet else [])
-    out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert expected in out
-    assert "--no-deps -e ." in out and "'.[dev]'" not in out  # no second, CPU, mxnet
-    assert sorted(p.name for p in (ROOT / ".venv").glob(".installed-*")) == before
