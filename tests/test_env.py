@@ -8,6 +8,7 @@ import importlib.util
 import json
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 
@@ -207,3 +208,26 @@ def test_hosted_cell_does_nothing_where_the_project_is_installed(tmp_path):
                          text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == "1.9.1" and out.stderr == ""
+
+
+# ── the Makefile hands the choices to tools/venv.py ─────────────────────────────────────────
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+@pytest.mark.parametrize("argv, expected", [
+    (["install"], "tools/venv.py .venv --python '' --numpy '' --mxnet ''"),
+    (["install", "MXNET=mxnet-cu117"], "tools/venv.py .venv --python '' --numpy '' --mxnet 'mxnet-cu117'"),
+    (["install", "PYTHON=python3.12", "NUMPY=2"], "tools/venv.py .venv --python 'python3.12' --numpy '2' --mxnet ''"),
+    (["test-numpy126"], "tools/venv.py .venv-np126 --python '3.12 3.11' --numpy '1.26' --mxnet ''"),
+    (["test-numpy2"], "tools/venv.py .venv-np2 --python '3.13' --numpy '2' --mxnet ''"),
+])
+def test_makefile_passes_the_choices_to_the_venv_script(argv, expected):
+    """A dry run (make -n) executes nothing; an empty choice means the venv's own."""
+    out = subprocess.run(["make", "-n", *argv], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    assert expected in out, out
+
+
+def test_make_test_fast_leaves_out_the_slow_groups():
+    out = subprocess.run(["make", "-n", "test-fast"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    assert ("-m 'not (notebook or homework or publish or dist or browser or env)'" in out), out
