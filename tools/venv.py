@@ -121,6 +121,15 @@ def choose_python(candidates, numpy_line):
                   f"({', '.join(fitting_lines(version))}) or another PYTHON")
 
 
+def probe_first(candidates):
+    """(path, version) of the first candidate that runs and is 3.8 to 3.14, else None."""
+    for command in expand(candidates):
+        found = probe(command)
+        if found and supported(found[1]):
+            return found
+    return None
+
+
 def supported(version):
     return OLDEST <= version[:2] <= NEWEST
 
@@ -549,8 +558,14 @@ def main(argv=None):
                         "(default: the venv's, else mxnet, the CPU wheel)")
     parser.add_argument("--extras", default="dev", help="the project's extras (default: dev)")
     parser.add_argument("--pip", action="store_true", help="install with pip, not uv")
+    parser.add_argument("--which", action="store_true", help="only say which Python --python "
+                        "and --numpy pick (exit 1 with the reason if none), install nothing")
     args = parser.parse_args(argv)
     try:
+        if args.which:
+            path, version = choose_python(args.python or DEFAULT_PYTHONS, args.numpy or None)
+            say(f"{path} (Python {version_text(version)})")
+            return 0
         return run(args)
     except Refused as refused:
         print(f"{args.venv}: {refused}", file=sys.stderr)
