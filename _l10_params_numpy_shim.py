@@ -173,8 +173,24 @@ class MxnetHook:
                 sys.meta_path.remove(self)
             except ValueError:  # another thread got here first
                 return None
-            state = patch_numpy()
+            state = patch_numpy() + _ensure_distutils()
         return None
+
+
+def _ensure_distutils():
+    """MXNet imports ``distutils``, gone from the standard library in Python 3.12; setuptools
+    provides it through a start-up .pth of its own, which a kernel that was running before
+    setuptools was installed never ran. Importing setuptools does the same."""
+    if sys.version_info < (3, 12) or "distutils" in sys.modules:
+        return ""
+    import importlib.util
+    if importlib.util.find_spec("distutils") is not None:
+        return ""
+    try:
+        import setuptools  # noqa: F401  (it puts its own distutils in sys.modules)
+    except ImportError:
+        return ""
+    return "; distutils from setuptools"
 
 
 def install():

@@ -307,6 +307,20 @@ def test_install_in_a_running_interpreter(tmp_path, first):
     assert got == {"state": expected_state()}
 
 
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="distutils is in the standard library")
+def test_install_in_a_running_interpreter_that_never_ran_setuptools_pth(tmp_path):
+    """Python 3.12+: setuptools installed while the kernel ran, so its start-up .pth, which
+    makes `import distutils` work, never ran; the shim imports setuptools instead."""
+    got = run("import sys\n"
+              "sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ not in\n"
+              "                    ('MxnetHook', 'DistutilsMetaFinder')]\n"
+              "import json, _l10_params_numpy_shim as s\n"
+              "s.install()\n"
+              "import l10_params\n"
+              "print(json.dumps({'state': s.state}))", tmp_path)
+    assert got == {"state": expected_state() + "; distutils from setuptools"}
+
+
 def test_install_after_mxnet_is_too_late_and_says_nothing(tmp_path):
     got = run("import json, mxnet, _l10_params_numpy_shim as s\n"
               "before = s.state\n"
