@@ -513,30 +513,43 @@ def run(args):
 
     # 3. install what differs
     started = time.monotonic()
+    ours = set(stamp["distributions"]) if stamp else set()
     if not venv.exists():
         say(f"creating {venv} with Python {version_text(version)} ({path})")
         check(subprocess.run([path, "-m", "venv", str(venv)], capture_output=True, text=True),
               f"creating {venv}")
+        ours = set(distributions(venv))   # pip (and setuptools) of the new venv
+    before = set(distributions(venv))
     numpy_req = NUMPY_LINES[line][0]
     installer = Installer(venv, prefer_uv=not args.pip)
     say(f"installing into {venv} with {installer.name}: {numpy_req}, {spec or name} without its "
         "own requirements, l10_params and the numpy shim")
+    # only the build differs: once swapped, the rest stands if the new build needs the same
+    complete = stamp and (stamp["inputs"], stamp["numpy_line"]) == (digest, line)
+    old_needs = requirements_of(venv, builds[0][0]) if builds else None
     if not build_matches(builds, name, spec):
         if builds:
             swap_build(venv, installer, builds, spec)
         else:
             check(installer.install("--no-deps", "--only-binary", ":all:", spec),
                   f"installing {spec}")
-    needs = [r for r in requirements_of(venv, name) if requirement_name(r) != "numpy"]
-    extras = f"[{args.extras}]" if args.extras else ""
-    check(installer.install("--only-binary", "numpy", "-e", f"{ROOT}{extras}", numpy_req, *needs),
-          f"installing l10_params{extras} with {numpy_req}")
+    # From here on the venv changes: until the new stamp is written at the end, none says it
+    # is ready (a failure below leaves no stamp, and the next run installs again).
+    (venv / STAMP).unlink(missing_ok=True)
+    needs = requirements_of(venv, name)
+    if not (complete and needs == old_needs):
+        extras = f"[{args.extras}]" if args.extras else ""
+        check(installer.install("--only-binary", "numpy", "-e", f"{ROOT}{extras}", numpy_req,
+                                *[r for r in needs if requirement_name(r) != "numpy"]),
+              f"installing l10_params{extras} with {numpy_req}")
     finish_venv(venv)
     versions = import_mxnet(venv)
     pip_check(venv, line)
+    after = set(distributions(venv))
+    # ours: what this run installed, and what was ours before; never what a person added
     stamp = {"python": versions["python"], "numpy_line": line, "mxnet": name,
              "versions": versions, "inputs": digest, "installer": installer.name,
-             "distributions": sorted(distributions(venv))}
+             "distributions": sorted((after - before) | (after & before & ours))}
     (venv / STAMP).write_text(json.dumps(stamp, indent=1) + "\n")
     for old in [*venv.glob(".installed-*"), venv / "requirements.txt"]:  # the Makefile before
         # this script left these
