@@ -140,7 +140,9 @@ def test_a_line_without_wheels_for_that_python_is_refused(monkeypatch):
 
 def test_no_python_at_all(monkeypatch):
     monkeypatch.setattr(venv, "probe", lambda command: None)
-    with pytest.raises(venv.Refused, match=r"no Python found \(tried 3.11 3.13\); install Python"):
+    with pytest.raises(venv.Refused, match=r"^no Python found \(tried 3.11 3.13\); install one of "
+                                           r"them and run make again, or name one: make install "
+                                           r"PYTHON=/path/to/python3$"):
         venv.choose_python("3.11 3.13", None)
 
 
