@@ -301,8 +301,9 @@ class Installer:
 
     def install(self, *args):
         if self.uv:
-            command = [self.uv, "pip", "install", "--quiet", "--python", self.python,
-                       "--compile-bytecode", *args]
+            # no --compile-bytecode: Python compiles what it imports on first use, and compiling
+            # every installed file up front (Jupyter included) took a minute more here
+            command = [self.uv, "pip", "install", "--quiet", "--python", self.python, *args]
         else:
             command = [self.python, "-m", "pip", "install", "--quiet",
                        "--disable-pip-version-check", *args]
