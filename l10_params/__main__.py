@@ -1,7 +1,9 @@
-"""``python -m l10_params``: the same as the ``l10-params`` command."""
-import sys
+"""``python -m l10_params``: the ``l10-params`` command, after Python imported the package.
 
-from .cli import main
+Python imports ``l10_params`` (and so MXNet) before it runs this file, so usage errors take
+seconds here; the ``l10-params`` console script (``_l10_params_cli.py``) answers them first.
+"""
+from _l10_params_cli import console
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

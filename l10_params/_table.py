@@ -1,14 +1,170 @@
 """Result tables: computed first, formatted on demand (text for ``str``, HTML for Jupyter).
 
-``Summary``, ``explain_init``, ``diff`` and ``tied_gradients`` all return a ``Table``:
-``.rows`` (frozen dataclasses), ``str()`` (an aligned text table), ``_repr_html_``
-and ``.to_dicts()``.
+``Summary``, ``explain_init``, ``diff``, ``tied_gradients`` and ``replicas`` all return a
+``Table``: ``.rows`` (frozen dataclasses), ``str()`` (an aligned text table),
+``_repr_html_`` and ``.to_dicts()``. This module also holds the terminal text layout that
+the tables and the tour share: display width (a Chinese character takes two columns),
+shortening with "…", and wrapping (at spaces, between Chinese characters, never before a
+closing mark such as ）。，).
+
+Width: ``str(table)`` fits :func:`text_width` columns: the width set with ``fitting(n)``
+(the tour and the command line set it), else ``$COLUMNS``, else the terminal that
+``sys.stdout`` writes to, else 80 (a pipe, a file, a Jupyter kernel, pytest). A table wider
+than that is split into column blocks stacked one under the other, the first column
+repeated in each, as pandas does; a number is never split or shortened. Only a text
+column too wide to sit beside the first column even alone is shortened, with "…".
+``to_text(width)`` asks for a given width.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import html
-from typing import Any, Dict, List, Sequence, Tuple
+import os
+import re
+import sys
+import unicodedata
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+MIN_WIDTH = 40  # narrower screens get this layout (their terminal wraps the rest)
+_WIDTH: contextvars.ContextVar[Optional[int]] = contextvars.ContextVar("l10_width", default=None)
+# A line never starts with a closing mark, nor ends with an opening one (kinsoku).
+NO_START = set("）)]}〕〉》」』】〗’”、。，．,.：；:;！？!?…‥・ー々％%")
+NO_END = set("（([{〔〈《「『【〖‘“")
+_NUMBER = re.compile(r"-?[0-9][0-9,.]*")
+
+
+def text_width() -> int:
+    """The width ``str(table)`` fits: ``fitting(n)``, ``$COLUMNS``, the terminal, else 80."""
+    width = _WIDTH.get()
+    if width is None:
+        env = os.environ.get("COLUMNS", "").strip()
+        width = int(env) if env.isdigit() and int(env) > 0 else None
+    if width is None:
+        try:
+            if sys.stdout.isatty():
+                width = os.get_terminal_size(sys.stdout.fileno()).columns
+        except (AttributeError, OSError, ValueError):  # no real file behind stdout
+            pass
+    return max(MIN_WIDTH, width or 80)
+
+
+@contextlib.contextmanager
+def fitting(width: int) -> Iterator[None]:
+    """Within the block, ``str()`` of every table fits ``width`` columns."""
+    token = _WIDTH.set(width)
+    try:
+        yield
+    finally:
+        _WIDTH.reset(token)
+
+
+def char_width(ch: str) -> int:
+    """Columns one character takes in a terminal: 2 for wide (CJK), 0 for combining marks."""
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal.
+
+    >>> display_width('dense0_weight'), display_width('权重'), display_width('权重 w')
+    (13, 4, 6)
+    """
+    return len(text) if text.isascii() else sum(map(char_width, text))
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` display columns, ending in "…" when cut.
+
+    >>> shorten("its own initializer 'zeros' wins", 12), shorten('偏置参数', 5)
+    ('its own ini…', '偏置…')
+    """
+    if display_width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        if used + char_width(ch) > width - 1:
+            break
+        out.append(ch)
+        used += char_width(ch)
+    return "".join(out) + "…"
+
+
+def _atoms(text: str) -> List[Tuple[bool, str]]:
+    """(space before, atom): a run of narrow characters (a word), or one wide character."""
+    atoms: List[Tuple[bool, str]] = []
+    word, space = "", False
+    for ch in text + " ":
+        if ch != " " and char_width(ch) != 2:
+            word += ch
+            continue
+        if word:
+            atoms.append((space, word))
+            word, space = "", False
+        if ch == " ":
+            space = bool(atoms)
+        else:
+            atoms.append((space, ch))
+            space = False
+    return atoms
+
+
+def _groups(text: str) -> List[Tuple[str, str]]:
+    """(separator, group): a line may break before each group, nowhere inside one. Breaks
+    are at spaces and next to a wide character, never before a closing mark (NO_START) nor
+    after an opening one (NO_END)."""
+    groups: List[Tuple[str, str]] = []
+    last = ""  # the atom before
+    for space, atom in _atoms(text):
+        sep = " " if space else ""
+        prev = last[-1:]
+        can_break = bool(groups) and atom[0] not in NO_START and prev not in NO_END and (
+            space or char_width(prev) == 2 or char_width(atom[0]) == 2) and not (
+            prev in ",:" and _NUMBER.match(atom)  # (2, 20), U(-10, 10), 'total: 330'
+            or _NUMBER.fullmatch(last) and char_width(atom[0]) == 2)  # '6 个', '2019 年'
+        if groups and not can_break:
+            groups[-1] = (groups[-1][0], groups[-1][1] + sep + atom)
+        else:
+            groups.append((sep, atom))
+        last = atom
+    return groups
+
+
+def wrap(text: str, width: int) -> List[str]:
+    """Lines of at most ``width`` display columns, broken at spaces and between wide
+    characters, never inside an English word, never before a closing mark; each line of
+    ``text`` is wrapped on its own and keeps its indentation.
+
+    >>> wrap('a parameter of the net, its gradient', 16)
+    ['a parameter of', 'the net, its', 'gradient']
+    >>> wrap('每个参数都有梯度。梯度的形状相同。', 16)  # '。' never starts a line
+    ['每个参数都有梯', '度。梯度的形状相', '同。']
+    """
+    lines: List[str] = []
+    for raw in text.split("\n"):
+        body = raw.lstrip(" ")
+        indent = raw[: len(raw) - len(body)]
+        room = max(width - len(indent), 8)
+        if display_width(body) <= room:
+            lines.append(raw.rstrip())
+            continue
+        line = ""
+        for sep, g in _groups(body):
+            if line and display_width(line + sep + g) <= room:
+                line += sep + g
+                continue
+            if line:
+                lines.append(indent + line)
+            while display_width(g) > room:  # longer than a line: cut it (never an English word
+                cut = shorten(g, room + 1)[:-1]  # that fits on a line of its own)
+                lines.append(indent + cut)
+                g = g[len(cut):]
+            line = g
+        lines.append(indent + line)
+    return lines
 
 
 def fmt(value: Any) -> str:
@@ -49,6 +205,24 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _shortenable(vals: List[Any]) -> bool:
+    """Text that may lose its end: words, not numbers, shapes or lists."""
+    return all(isinstance(v, str) and any(c.isalpha() for c in v) for v in vals if v is not None)
+
+
+def _blocks(widths: List[int], width: int) -> List[List[int]]:
+    """Column indices per stacked block, each starting with column 0 (the key)."""
+    blocks, cur = [], [0]
+    used = widths[0]
+    for j in range(1, len(widths)):
+        if len(cur) > 1 and used + 2 + widths[j] > width:
+            blocks.append(cur)
+            cur, used = [0], widths[0]
+        cur.append(j)
+        used += 2 + widths[j]
+    return blocks + [cur]
+
+
 class Table:
     """Rows of one frozen dataclass with a title, chosen columns and footer lines.
 
@@ -57,15 +231,15 @@ class Table:
     ... class Row:
     ...     name: str
     ...     size: int
-    >>> t = Table([Row('dense0_weight', 5120), Row('dense0_bias', 256)], title='Sizes')
+    >>> t = Table([Row('dense0_weight', 5120), Row('偏置', 256)], title='Sizes')
     >>> print(t)
     Sizes
     name           size
     -------------  -----
     dense0_weight  5,120
-    dense0_bias      256
+    偏置             256
     >>> t.to_dicts()[1]
-    {'name': 'dense0_bias', 'size': 256}
+    {'name': '偏置', 'size': 256}
     """
 
     def __init__(
@@ -108,24 +282,60 @@ class Table:
         return [[getattr(r, attr) for r in self.rows] for attr, _ in self.columns]
 
     def __str__(self) -> str:
+        return self.to_text()
+
+    def to_text(self, width: Optional[int] = None) -> str:
+        """The table as text that fits ``width`` columns (default: :func:`text_width`).
+
+        Columns are aligned by display width; a table too wide for one block is split into
+        blocks of columns, stacked, each starting with the first column.
+
+        >>> from dataclasses import dataclass
+        >>> @dataclass(frozen=True)
+        ... class Row:
+        ...     name: str
+        ...     why: str
+        ...     size: int
+        >>> why = "its own initializer 'zeros' (Parameter.init) wins"
+        >>> print(Table([Row('dense0_bias', why, 256)], footer=['the bias keeps zeros'])
+        ...       .to_text(40))
+        name         why
+        -----------  ---------------------------
+        dense0_bias  its own initializer 'zeros…
+        <BLANKLINE>
+        name         size
+        -----------  ----
+        dense0_bias   256
+        the bias keeps zeros
+        """
+        width = max(MIN_WIDTH, width or text_width())
         heads = [h for _, h in self.columns]
         values = self._values()
         numeric = [self._is_numeric(vals) for vals in values]
         columns = [[fmt(v) for v in vals] for vals in values]
-        widths = [max([len(h)] + [len(c) for c in col]) for h, col in zip(heads, columns)]
-        cells = list(zip(*columns))
-
-        def line(vals):
-            out = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(vals, widths, numeric)]
-            return "  ".join(out).rstrip()
-
-        lines = [self.title] if self.title else []
-        if self.columns:
-            lines += [line(heads), "  ".join("-" * w for w in widths)]
-            lines += [line(c) for c in cells]
+        widths = [max(map(display_width, [h, *col])) for h, col in zip(heads, columns)]
+        lines = wrap(self.title, width) if self.title else []
+        laid: Dict[Tuple[int, int], List[str]] = {}  # (column, width) -> its cells, padded
+        for k, block in enumerate(_blocks(widths, width) if self.columns else []):
+            w = {j: widths[j] for j in block}
+            over = sum(w.values()) + 2 * (len(block) - 1) - width
+            if over > 0:  # one column too wide even beside the key: shorten what is text
+                j = next((j for j in reversed(block) if _shortenable(values[j])), None)
+                if j is not None:
+                    w[j] = max(display_width(heads[j]), w[j] - over)
+            cols = []
+            for j in block:
+                if (j, w[j]) not in laid:
+                    laid[j, w[j]] = _lay(columns[j], w[j], numeric[j])
+                cols.append(laid[j, w[j]])
+            lines += [""] if k else []
+            lines.append("  ".join(_lay([heads[j]], w[j], numeric[j])[0] for j in block).rstrip())
+            lines.append("  ".join("-" * w[j] for j in block))
+            lines += ["  ".join(parts).rstrip() for parts in zip(*cols)]
         if not self.rows:
             lines.append("(no rows)")
-        lines += list(self.footer)
+        for f in self.footer:
+            lines += wrap(f, width)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -173,3 +383,17 @@ class Table:
         out.append("</tbody></table>")
         out += [f"<p>{esc(f)}</p>" for f in self.footer]
         return "\n".join(out)
+
+
+def _lay(cells: List[str], width: int, right: bool) -> List[str]:
+    """``cells`` shortened to ``width`` display columns and padded to it (right: numbers)."""
+    out = []
+    for c in cells:
+        if c.isascii():  # the common case, at C speed
+            c = c if len(c) <= width else c[:width - 1] + "…"
+            out.append(c.rjust(width) if right else c.ljust(width))
+        else:
+            c = shorten(c, width)
+            fill = " " * (width - display_width(c))
+            out.append(fill + c if right else c + fill)
+    return out

@@ -6,14 +6,20 @@ what the pattern should have been.
 """
 from __future__ import annotations
 
-import math
 from typing import List, Optional
 
 from mxnet import gluon
 
 from . import _gluon
-from ._text import brief, close_names, compile_pattern, no_match_message
-from ._validate import as_param_dict, require_net, require_params, require_target, trainable
+from ._text import brief, close_names, compile_pattern, no_match_message, shown
+from ._validate import (
+    as_param_dict,
+    number,
+    require_net,
+    require_params,
+    require_target,
+    trainable,
+)
 
 GRAD_REQS = ("write", "add", "null")
 ATTRS = ("grad_req", "lr_mult", "wd_mult")
@@ -57,8 +63,9 @@ def select(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
         rx = compile_pattern(select, "path pattern" if by == "path" else "pattern")
         keep = [n for n in names if matches(rx, n)]
         if not keep:
-            shown = names if by == "name" else list(_gluon.param_paths(net))
-            raise ValueError(_no_match(select, shown, by))
+            paths = list(_gluon.param_paths(net))
+            raise ValueError(_no_match(select, names if by == "name" else paths, by,
+                                       paths if by == "name" else names))
     if exclude is not None:
         rx = compile_pattern(exclude, "exclude")
         kept = [n for n in keep if not matches(rx, n)]
@@ -87,11 +94,24 @@ def _matcher(net, by: str):
     return lambda rx, name: any(rx.match(k) for k in paths.get(name, ()))
 
 
-def _no_match(pattern: str, keys, by: str) -> str:
+def _no_match(pattern: str, keys, by: str, others) -> str:
+    """Why ``pattern`` matches none of ``keys`` (names, or paths with ``by='path'``), with the
+    likely fix; when it matches one of ``others`` (the other kind), the other ``by`` too."""
+    rx = compile_pattern(pattern)
+    hits = shown([k for k in others if rx.match(k)], 4)
     if by == "name":
-        return no_match_message(pattern, keys)
+        msg = no_match_message(pattern, keys)
+        if not hits:
+            return msg
+        return msg + (" It" if msg.endswith(".") else "; or: it") + (
+            f" matches the structural path(s) {hits}: pass by='path' to select by path, "
+            f"select(net, {pattern!r}, by='path')")
     msg = no_match_message(pattern, keys, "path pattern").replace("the names are",
                                                                    "the paths are")
+    if hits:
+        return msg + (" It" if msg.endswith(".") else "; or: it") + (
+            f" matches the Gluon name(s) {hits}: leave by out (by='name', the default) to "
+            "select by name")
     close = close_names(pattern, keys)
     return msg + (f" Close paths: {', '.join(close)}." if close else "") + (
         " Paths are those summary(net) shows, e.g. '0.1.0.bias' for net[0][1][0].bias")
@@ -131,7 +151,9 @@ def param_at(net: gluon.Block, path: str) -> gluon.Parameter:
     raise KeyError(f"no parameter at path {path!r}; {hint} (summary(net) lists every path)")
 
 
-def _validate_attrs(attrs: dict) -> None:
+def _validate_attrs(attrs: dict) -> dict:
+    """The attributes to set, checked: ``grad_req`` one of GRAD_REQS, the multipliers
+    finite numbers >= 0 (Python or NumPy) as floats."""
     if not attrs:
         raise ValueError(f"set_attr needs at least one of {', '.join(ATTRS)}, "
                          "e.g. set_attr(net, '.*bias', wd_mult=0)")
@@ -141,18 +163,22 @@ def _validate_attrs(attrs: dict) -> None:
         if key == "grad_req" and value not in GRAD_REQS:
             raise ValueError(f"grad_req={value!r} is not one of {GRAD_REQS}; "
                              "'write' trains, 'add' accumulates, 'null' freezes")
-        if key != "grad_req" and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or not math.isfinite(value) or value < 0):
-            raise ValueError(f"{key}={value!r} must be a finite number >= 0 "
-                             f"(1 keeps the trainer's value, 0 switches it off)")
+    return {key: str(value) if key == "grad_req" else number(
+        value, key, low=0, note=" (1 keeps the trainer's value, 0 switches it off)")
+        for key, value in attrs.items()}
 
 
 def set_attr(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
              by: str = "name", **attrs) -> List[str]:
     """Set ``grad_req``, ``lr_mult`` or ``wd_mult`` on the selected parameters.
 
-    ``select``, ``exclude`` and ``by`` choose the parameters as :func:`select` does. Every
-    name and value is checked before anything changes. Returns the names changed.
+    ``select``, ``exclude`` and ``by`` choose the parameters as :func:`select` does.
+    ``lr_mult`` and ``wd_mult`` are finite numbers >= 0 (Python or NumPy); ``grad_req`` is
+    ``'write'``, ``'add'`` or ``'null'``. Parameters that never train (BatchNorm's running
+    statistics, constants) keep grad_req ``'null'`` whatever is assigned, so with
+    ``grad_req='write'`` or ``'add'`` they are left out, as :func:`unfreeze` leaves them out,
+    and a selection of only those is a ``ValueError``. Every name and value is checked before
+    anything changes. Returns the names of the parameters set.
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -161,11 +187,13 @@ def set_attr(net, select: Optional[str] = None, *, exclude: Optional[str] = None
     >>> net[0].bias.wd_mult, net[0].weight.wd_mult
     (0.0, 1.0)
     """
-    _validate_attrs(attrs)
+    attrs = _validate_attrs(attrs)
     params = _select(net, select, exclude=exclude, by=by)
+    if attrs.get("grad_req", "null") != "null":  # Gluon would keep 'null' on these
+        params = trainable(params)
     for p in params.values():
         for key, value in attrs.items():
-            setattr(p, key, value if key == "grad_req" else float(value))
+            setattr(p, key, value)
     return list(params)
 
 
@@ -195,6 +223,6 @@ def unfreeze(net, select: Optional[str] = None, *, exclude: Optional[str] = None
     >>> unfreeze(net, '.*weight')
     ['dense0_weight', 'dense1_weight']
     """
-    # BatchNorm's running statistics and constants stay 'null' whatever is set: not listed
-    chosen = trainable(_select(net, select, exclude=exclude, by=by))
-    return set_attr(chosen, grad_req="write")
+    # BatchNorm's running statistics and constants stay 'null' whatever is set: set_attr
+    # leaves them out (a ValueError when nothing else is selected)
+    return set_attr(_select(net, select, exclude=exclude, by=by), grad_req="write")

@@ -1,52 +1,41 @@
-"""The command line: ``l10-params tour``, ``summary`` and ``dist`` (also ``python -m l10_params``).
+"""The commands behind ``l10-params``: ``tour``, ``summary`` and ``dist``.
 
-Wrong arguments and unreadable files exit with status 2 and a one-line message on stderr,
-never a traceback. A reader that goes away (``l10-params tour | head -1``) ends the command
-quietly with status 141 (128 + SIGPIPE), as it ends any Unix filter.
+``_l10_params_cli.py`` (outside the package, so that it does not import MXNet) parses and
+checks the arguments, then calls :func:`run` here; ``main`` is that module's, re-exported for
+``python -m l10_params`` and for tests. Errors that need MXNet to be found (a GPU this build
+lacks, a model-zoo name that does not exist, a file MXNet cannot read) exit with status 2 and
+one line on stderr, never a traceback. Tables fit ``--width`` (default: the terminal's).
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import List, Optional
+
+from _l10_params_cli import main  # noqa: F401  (re-exported: python -m l10_params, tests)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, status 2, no usage block
-        raise _UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+def run(args) -> int:
+    """Run the command ``args.command`` with the checked ``args``; returns the exit status."""
+    try:
+        if args.command == "tour":
+            from . import tour
 
+            made = tour.Tour(ctx=args.ctx, lang=args.lang)  # a GPU this build lacks: status 2
+        elif args.command == "dist":
+            return _dist(args)
+        else:
+            from .summary import summary
 
-class _UsageError(Exception):
-    pass
+            print(summary(_load_target(args.target), args.select, stats=args.stats)
+                  .to_text(args.width))
+    except (ValueError, TypeError) as e:
+        from _l10_params_cli import _one_line
 
-
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="l10-params", description="Managing Parameters (MXNet Gluon), the lecture "
-                "and its helpers. 管理参数：课程演示与辅助工具。")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser)
-    t = sub.add_parser("tour", help="run the lecture step by step in the terminal")
-    t.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the text")
-    t.add_argument("--ctx", default=None,
-                   help="'auto' (default), 'cpu', 'gpu', 'gpu:1' or 'cpu:0,cpu:1'; "
-                        "default: $L10_PARAMS_CTX, else 'auto'")
-    t.add_argument("--step", type=int, default=None, help="stop after step N")
-    s = sub.add_parser("summary", help="tabulate the parameters of a model-zoo net or a "
-                                       ".params file")
-    s.add_argument("target", help="a gluon model-zoo name (built with pretrained=False, no "
-                                  "download), e.g. resnet18_v1, or a file from save_parameters")
-    s.add_argument("--select", default=None, help="Gluon regex, e.g. '.*weight'")
-    s.add_argument("--stats", action="store_true", help="add mean, std, min, max, zeros")
-    d = sub.add_parser("dist", help="the lecture's net on MXNet's dist_sync parameter server, "
-                                    "every role a process on 127.0.0.1")
-    d.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    d.add_argument("--servers", type=int, default=1, help="server processes (default 1)")
-    d.add_argument("--steps", type=int, default=2, help="SGD steps (default 2)")
-    d.add_argument("--port", type=int, default=None, help="the scheduler's port (default: a "
-                                                          "free one)")
-    d.add_argument("--timeout", type=float, default=60.0, help="time limit of the whole run "
-                                                               "in seconds (default 60)")
-    return p
+        print(_one_line(f"l10-params: error: {e}"), file=sys.stderr)
+        return 2
+    if args.command == "tour":  # an error inside a step is a bug: its traceback shows
+        tour.show(made, step=args.step, start=args.start, pause=args.pause, width=args.width)
+    return 0
 
 
 def _dist(args) -> int:
@@ -61,7 +50,7 @@ def _dist(args) -> int:
     except KeyboardInterrupt:
         print("l10-params: dist interrupted; every process was stopped", file=sys.stderr)
         return 130
-    print(r)
+    print(r.to_text(args.width))
     print(f"scheduler on 127.0.0.1:{r.port}; {1 + r.servers + r.workers} processes, "
           f"{r.seconds:.1f} s, all stopped")
     if not r.all_agree:
@@ -118,46 +107,3 @@ def _load_target(target: str):
         net.initialize(ctx=mx.cpu())
         net(mx.nd.zeros((1, 3, side, side)))  # infers every deferred shape
     return net
-
-
-def _reader_gone() -> int:
-    """stdout's reader closed the pipe: stop quietly (no traceback, no 'Exception ignored')."""
-    try:  # later flushes, also the interpreter's own at exit, go nowhere
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # pragma: no cover - stdout without a file
-        pass
-    return 141
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
-    try:
-        status = _main(argv)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        return _reader_gone()
-    return status
-
-
-def _main(argv: Optional[List[str]]) -> int:
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help()
-            return 2
-        if args.command == "tour":
-            from . import tour
-
-            tour.main(ctx=args.ctx, lang=args.lang, stop=args.step)
-        elif args.command == "dist":
-            return _dist(args)
-        else:
-            from .summary import summary
-
-            print(summary(_load_target(args.target), args.select, stats=args.stats))
-    except (_UsageError, ValueError, TypeError) as e:
-        msg = str(e) if isinstance(e, _UsageError) else f"l10-params: error: {e}"
-        print(" ".join(msg.split()), file=sys.stderr)  # one line, whatever the message holds
-        return 2
-    return 0

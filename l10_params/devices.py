@@ -24,7 +24,14 @@ from mxnet import gluon, nd
 from . import _gluon, _values
 from ._table import Table
 from ._text import brief, format_shape
-from ._validate import require_net, require_params, require_target, require_values
+from ._validate import (
+    number,
+    require_initialized,
+    require_net,
+    require_params,
+    require_target,
+    require_values,
+)
 
 ENV_VAR = "L10_PARAMS_CTX"
 CtxSpec = Union[None, str, mx.Context, Sequence[Union[str, mx.Context]]]
@@ -82,12 +89,9 @@ def try_gpu(i: int = 0) -> mx.Context:
     >>> try_gpu(-1)
     Traceback (most recent call last):
     ...
-    ValueError: try_gpu(i) takes a GPU index, a whole number >= 0 such as 0 or 1, not -1
+    ValueError: try_gpu: i=-1 must be a whole number >= 0 (a GPU index such as 0 or 1)
     """
-    if isinstance(i, bool) or not isinstance(i, int) or i < 0:
-        kind = ValueError if isinstance(i, int) and not isinstance(i, bool) else TypeError
-        raise kind(f"try_gpu(i) takes a GPU index, a whole number >= 0 such as 0 or 1, "
-                   f"not {i!r}")
+    i = number(i, "i", "try_gpu", whole=True, low=0, note=" (a GPU index such as 0 or 1)")
     return mx.gpu(i) if num_gpus() > i else mx.cpu()
 
 
@@ -403,6 +407,13 @@ def _put_back(items, before) -> None:
         p.set_data(_gluon.new_array(old, dtype=old.dtype))
 
 
+def require_runnable(net: gluon.Block) -> None:
+    """``RuntimeError`` (the one 'no values yet' wording) when a parameter of ``net`` was never
+    initialized: ``net(X)`` cannot run. A deferred one is fine: the forward infers its shape."""
+    for p, paths in _gluon.unique_params(net).values():
+        require_initialized(p, paths[0])
+
+
 def forward_ctx_error(net: gluon.Block, X) -> "str | None":
     """A sentence saying why ``net(X)`` would fail on contexts, or None when it can run.
 
@@ -426,7 +437,9 @@ def check_forward_ctx(net: gluon.Block, X) -> mx.Context:
     """Raise ``ValueError`` unless ``net(X)`` can run where ``X`` lives; return that context.
 
     Helpers that run a forward pass call this first, so a student reads which parameter
-    lives where and the fix instead of an error from deep inside MXNet.
+    lives where and the fix instead of an error from deep inside MXNet. A net with a
+    parameter never initialized cannot run anywhere: ``RuntimeError`` (a deferred one can:
+    the first forward infers its shape).
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu:0', seed=0)
@@ -441,6 +454,7 @@ def check_forward_ctx(net: gluon.Block, X) -> mx.Context:
     if not _gluon.is_mx_array(X):
         raise TypeError(f"X must be an MXNet array (mx.nd or mx.np), not {type(X).__name__}; "
                         "build it with nd.array(...) or nd.random.uniform(...)")
+    require_runnable(net)
     msg = forward_ctx_error(net, X)
     if msg:
         raise ValueError(msg)

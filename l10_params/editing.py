@@ -7,15 +7,16 @@ edit changed since.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from mxnet import gluon, nd  # noqa: F401 - nd for the doctests
 
-from . import _gluon, _values
+from . import _gluon, _validate, _values
 from ._table import Table
-from ._text import brief, close_names, compile_pattern, format_shape, no_match_message
+from ._text import brief, close_names, compile_pattern, format_shape, no_match_message, shown
 from ._validate import (
     no_values_message,
     refuse_recording,
@@ -29,48 +30,48 @@ from .access import select as _select
 _fs = format_shape
 
 
-def _as_numpy(value, p: gluon.Parameter, what: str) -> np.ndarray:
+def _as_numpy(value, p: gluon.Parameter, what: str, allow_nonfinite: bool) -> np.ndarray:
     """``value`` (scalar, NDArray or NumPy array) as a NumPy array of ``p``'s dtype, checked."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{what} is text ({brief(value, 40)}), not a number; pass a number, an "
+                        "NDArray, a NumPy array or a function old -> new")
     if _gluon.is_mx_array(value):
         arr = value.asnumpy()
     elif isinstance(value, np.ndarray) or np.isscalar(value):
-        arr = np.asarray(value)
+        arr = value if isinstance(value, int) and not isinstance(value, bool) else \
+            np.asarray(value)  # a Python int may be beyond int64: storable compares it exactly
     else:
         raise TypeError(
             f"{what} must be a number, an NDArray, a NumPy array or a function old -> new, "
             f"not {type(value).__name__} ({brief(value)})"
         )
     dtype = np.dtype(p.dtype)
-    ok = "iu" if dtype.kind in "iu" else "iuf"
-    if arr.dtype.kind not in ok:
+    kind = np.asarray(arr).dtype.kind if not isinstance(arr, int) else "i"
+    if kind not in "iuf":
+        ok = "integers" if dtype.kind in "iu" else "real numbers (int or float)"
         raise ValueError(
-            f"{what} has dtype {arr.dtype}, which cannot be stored in {p.name!r} "
-            f"(dtype {dtype.name}) without losing its meaning; pass "
-            f"{'integers' if ok == 'iu' else 'real numbers (int or float)'}, "
+            f"{what} has dtype {np.asarray(arr).dtype}, which cannot be stored in {p.name!r} "
+            f"(dtype {dtype.name}) without losing its meaning; pass {ok}, "
             f"e.g. value.astype({dtype.name!r})"
         )
-    with np.errstate(over="ignore", invalid="ignore"):
-        cast = arr.astype(dtype)
-    if cast.dtype.kind == "f" and not np.isfinite(cast).all():
-        bad = int((~np.isfinite(cast)).sum())
-        raise ValueError(
-            f"{what} has {bad} entries that are NaN or infinite as {dtype.name} "
-            f"(first at index {np.argwhere(~np.isfinite(cast))[0].tolist()}); a NaN or inf "
-            "weight turns every output into NaN; check the computation that produced it"
-        )
-    return cast
+    return _validate.storable(arr, dtype, what, allow_nonfinite=allow_nonfinite)
 
 
-def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
+def set_value(param: gluon.Parameter, value, *, allow_nonfinite: bool = False
+              ) -> gluon.Parameter:
     """Write ``value`` into every context's copy of ``param`` (through ``set_data``).
 
     ``value`` is a number (every entry gets it), an NDArray or NumPy array of the
     parameter's shape, or a function ``fn(old) -> new`` called with a copy of the current
     values (an NDArray on the first context). Values are cast to the parameter's dtype as
-    ``set_data`` does; complex, boolean or text values, floats for an integer parameter,
-    NaN and inf are refused. A deferred parameter (after ``initialize()``, before the first
-    forward) takes a full array whose shape fits the known dimensions; the first forward
-    then uses it. Every check runs before anything is written.
+    ``set_data`` does, but never changed on the way: an integer parameter takes whole
+    numbers within its dtype's range (``-1`` into uint8 would be 255), a float parameter
+    values within its range (``1e6`` would be inf in float16); text is a ``TypeError``;
+    complex or boolean values, and values a cast would change, are a ``ValueError``. NaN and
+    inf are refused unless ``allow_nonfinite=True`` (a NaN weight makes every output NaN;
+    an integer parameter cannot hold them at all). A deferred parameter (after
+    ``initialize()``, before the first forward) takes a full array whose shape fits the known
+    dimensions; the first forward then uses it. Every check runs before anything is written.
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu:0,cpu:1', seed=0)
@@ -87,6 +88,7 @@ def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
             if isinstance(param, gluon.Block) else ""
         raise TypeError(f"set_value needs a gluon.Parameter, not {type(param).__name__}{hint}")
     call = f"set_value({param.name})"
+    allow_nonfinite = _validate.flag(allow_nonfinite, "allow_nonfinite", "set_value")
     refuse_recording(call)
     st = _gluon.state(param)
     require_initialized(param)  # the one 'no values yet' RuntimeError
@@ -101,7 +103,7 @@ def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
         what = f"{call}: the function's result"
     else:
         what = f"{call}: the value"
-    arr = _as_numpy(value, param, what)
+    arr = _as_numpy(value, param, what, allow_nonfinite)
     if arr.ndim == 0:
         if deferred:
             raise RuntimeError(
@@ -123,6 +125,25 @@ def set_value(param: gluon.Parameter, value) -> gluon.Parameter:
     return param
 
 
+def _check_mapping(mapping) -> None:
+    """``mapping`` is None or a non-empty dict of names: TypeError, ValueError otherwise."""
+    if mapping is None:
+        return
+    if not isinstance(mapping, Mapping):
+        raise TypeError(f"copy_params: mapping must be a dict {{src: dst}} such as "
+                        f"{{'0.weight': '0.weight'}}, not {type(mapping).__name__} "
+                        f"({brief(mapping, 40)}); leave it out to pair by structural path")
+    if not mapping:
+        raise ValueError("copy_params: mapping={} pairs nothing, so nothing would be copied; "
+                         "leave mapping out to pair every path, or give {src: dst} pairs "
+                         "such as {'0.weight': '0.weight'}")
+    for s, d in mapping.items():
+        if not (isinstance(s, str) and isinstance(d, str)):
+            raise TypeError(f"copy_params: mapping pairs names (structural paths or Gluon "
+                            f"names), not {type(s).__name__} -> {type(d).__name__} "
+                            f"({brief(s, 30)}: {brief(d, 30)}); e.g. {{'0.weight': '1.weight'}}")
+
+
 def _find(name: str, paths: Dict[str, gluon.Parameter], side: str) -> str:
     """A mapping entry as a structural path of one side: a path itself or a Gluon name."""
     if name in paths:
@@ -140,16 +161,18 @@ def _find(name: str, paths: Dict[str, gluon.Parameter], side: str) -> str:
 
 
 def copy_params(src, dst, select: Optional[str] = None, *, exclude: Optional[str] = None,
-                by: str = "name", mapping: Optional[Dict[str, str]] = None
-                ) -> List[Tuple[str, str]]:
+                by: str = "name", mapping: Optional[Dict[str, str]] = None,
+                allow_nonfinite: bool = False) -> List[Tuple[str, str]]:
     """Copy values from ``src`` to ``dst`` (nets or layers); returns the ``(src, dst)`` pairs.
 
     Parameters pair up by structural path (``'0.weight'``, stable when names count up), or by
-    ``mapping`` ``{src: dst}`` (paths or Gluon names). ``select``, ``exclude`` and ``by`` choose
-    the source's parameters as :func:`l10_params.select` does. It copies, it does not tie:
-    afterwards the two nets are independent. Every pair is checked first (both sides present,
-    source values, shape, dtype) and all mismatches are reported in one ``ValueError``; on any
-    error nothing is written. Every context of ``dst`` receives the values, whatever context
+    ``mapping`` ``{src: dst}`` (paths or Gluon names; a dict of at least one pair, else a
+    ``TypeError`` or ``ValueError``). ``select``, ``exclude`` and ``by`` choose the source's
+    parameters as :func:`l10_params.select` does. It copies, it does not tie: afterwards the
+    two nets are independent. Every pair is checked first (both sides present, source values,
+    shape, dtype) and all mismatches are reported in one ``ValueError``; source values with
+    NaN or inf are a ``ValueError`` unless ``allow_nonfinite=True``; on any error nothing is
+    written. Every context of ``dst`` receives the values, whatever context
     ``src`` lives on.
 
     >>> from l10_params import lecture_mlp
@@ -160,6 +183,8 @@ def copy_params(src, dst, select: Optional[str] = None, *, exclude: Optional[str
     >>> bool((a(X) == b(X)).min())
     True
     """
+    allow_nonfinite = _validate.flag(allow_nonfinite, "allow_nonfinite", "copy_params")
+    _check_mapping(mapping)
     paths = {}
     for obj, side in ((src, "src"), (dst, "dst")):
         require_target(obj, side)
@@ -177,6 +202,10 @@ def copy_params(src, dst, select: Optional[str] = None, *, exclude: Optional[str
     if select is not None or exclude is not None:
         chosen = {id(p) for p in _select(src, select, exclude=exclude, by=by).values()}
         pairs = [(s, d) for s, d in pairs if s in sp and id(sp[s]) in chosen]
+        if not pairs:
+            raise ValueError(f"copy_params: select={select!r}, exclude={exclude!r} keep none of "
+                             f"the pairs of mapping ({', '.join(map(repr, mapping or {}))}), so "
+                             "nothing would be copied; widen select, or leave it out")
     problems = []
     extra = ([d for d in dp if d not in sp]
              if mapping is None and select is None and exclude is None else [])
@@ -211,6 +240,16 @@ def copy_params(src, dst, select: Optional[str] = None, *, exclude: Optional[str
             + "\n  ".join(problems)
             + "\npass mapping={src_path: dst_path} or select=... to copy only what matches"
         )
+    if not allow_nonfinite:
+        sources = [(a, s) for _, a, s in writes.values()]
+        counts = _gluon.nonfinite_counts([_gluon.first_array(a) for a, _ in sources])
+        bad = [(s, n) for (_, s), n in zip(sources, counts) if n]
+        if bad:
+            more = f" (and in {', '.join(s for s, _ in bad[1:4])}{', ...' * (len(bad) > 4)})" \
+                if len(bad) > 1 else ""
+            raise ValueError("copy_params: " + _validate.nonfinite_message(
+                f"src {bad[0][0]} has {bad[0][1]:,} entries that are NaN or infinite{more}")
+                + "; nothing was copied")
     # As set_data, every context of each destination, in few engine operations (all sources
     # read before any write: a destination may also be a source; see _gluon.copy_values).
     _gluon.copy_values([(b, a) for b, a, _ in writes.values()])
@@ -309,6 +348,23 @@ class DiffRow:
     contexts: Tuple[str, ...]
 
 
+def _not_the_same(before: Snapshot, after: Snapshot) -> str:
+    """Why two snapshots cannot be compared: the paths only one of them holds."""
+    def paths(snap):
+        return [k for _, ks in snap.params.values() for k in ks]
+
+    old, new = paths(before), paths(after)
+    gone, added = [k for k in old if k not in new], [k for k in new if k not in old]
+    parts = ([f"after has {shown(added, 6)}, which before lacks"] * bool(added)
+             + [f"before has {shown(gone, 6)}, which after lacks"] * bool(gone))
+    if not parts:  # the same paths, grouped or ordered otherwise (a tie added or removed)
+        parts = [f"the same paths hold other parameters (before: {shown(list(before.params), 4)}; "
+                 f"after: {shown(list(after.params), 4)}: a tie added or removed?)"]
+    return ("before and after hold different parameters: " + "; ".join(parts) + " (a layer "
+            "added or removed?); diff compares two snapshots of the same net: after changing the "
+            "net itself, take a new snapshot (before = snapshot(net)) and diff against that")
+
+
 def diff(before: Snapshot, after) -> Table:
     """Which parameters changed between ``before`` and ``after`` (a later Snapshot or the net).
 
@@ -334,11 +390,7 @@ def diff(before: Snapshot, after) -> Table:
     if not isinstance(after, Snapshot):
         after = Snapshot(after)
     if list(before.params) != list(after.params):
-        raise ValueError(
-            "before and after hold different parameters (different nets?): "
-            f"{list(before.params)[:4]} vs {list(after.params)[:4]}; "
-            "take both snapshots of the same net"
-        )
+        raise ValueError(_not_the_same(before, after))
     rows = []
     for path, (name, paths) in before.params.items():
         old, new = before.values[path], after.values[path]

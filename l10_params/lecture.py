@@ -14,7 +14,10 @@ from mxnet import init, nd
 from mxnet.gluon import nn
 
 from . import _gluon
+from ._validate import flag, number
 from .devices import CtxSpec, resolve_ctx
+
+SEED_MAX = 2 ** 31 - 1  # MXNet passes the seed as a C int: 2**32 would silently be seed 0
 
 
 @contextlib.contextmanager
@@ -41,6 +44,13 @@ def _batch(ctx) -> nd.NDArray:
     return _gluon.uniform(0, 1, (2, 20), ctx=mx.cpu()).as_in_context(ctx[0])
 
 
+def _seed(seed, call: str) -> None:
+    """``mx.random.seed(seed)`` unless ``seed`` is None, checked first."""
+    if seed is not None:
+        mx.random.seed(number(seed, "seed", call, whole=True, low=0, high=SEED_MAX,
+                              note=", e.g. seed=0 (the lecture's numbers)"))
+
+
 def lecture_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None
                 ) -> Tuple[nn.Sequential, nd.NDArray]:
     """The lecture's MLP, Dense(256, relu) -> Dense(10), initialized, one forward done.
@@ -49,6 +59,8 @@ def lecture_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None
     ``X`` is an ``nd.NDArray``, or an ``mx.np.ndarray`` when NumPy mode (``npx.set_np()``)
     is on (the batch's numbers are the same; Gluon then draws the weights with ``mx.np``).
     ``seed`` calls ``mx.random.seed(seed)`` first; ``seed=0`` gives the lecture's numbers.
+    A seed is a whole number from 0 to 2**31 - 1 (a NumPy integer too): MXNet keeps it in a
+    C int, where a larger one would silently become another seed.
 
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
     >>> X.shape, net[0].weight.name, net[0].weight.shape
@@ -57,8 +69,7 @@ def lecture_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None
     array([ 0.09543,  0.04614, -0.00287], dtype=float32)
     """
     ctx = resolve_ctx(ctx)
-    if seed is not None:
-        mx.random.seed(seed)
+    _seed(seed, "lecture_mlp")
     with fresh_names():
         net = nn.Sequential()
         net.add(nn.Dense(256, activation="relu"))
@@ -80,8 +91,7 @@ def lecture_tied_mlp(ctx: CtxSpec = None, *, seed: Optional[int] = None
     ['dense1_weight', 'dense1_bias', 'dense0_weight', 'dense0_bias', 'dense3_weight', 'dense3_bias']
     """
     ctx = resolve_ctx(ctx)
-    if seed is not None:
-        mx.random.seed(seed)
+    _seed(seed, "lecture_tied_mlp")
     with fresh_names():
         net = nn.Sequential()
         shared = nn.Dense(8, activation="relu")
@@ -99,7 +109,7 @@ class MyInit(init.Initializer):
     """The lecture's custom initializer: U(-10, 10), then entries with ``|w| < 5`` set to 0.
 
     Only weights use it (``_init_weight``); a Dense bias keeps its own ``'zeros'``.
-    ``verbose=True`` prints ``Init <name> <shape>`` as the lecture does.
+    ``verbose=True`` prints ``Init <name> <shape>`` as the lecture does (True or False only).
 
     >>> with fresh_names():
     ...     layer = nn.Dense(3, in_units=4)
@@ -111,6 +121,7 @@ class MyInit(init.Initializer):
     """
 
     def __init__(self, verbose: bool = True, **kwargs):
+        verbose = flag(verbose, "verbose", "MyInit")
         super().__init__(**kwargs)
         self.verbose = verbose
 

@@ -26,9 +26,9 @@ from mxnet.gluon import nn
 
 from . import _gluon
 from ._table import Table
-from ._text import complaint, format_shape
-from ._validate import require_net, require_values
-from .devices import forward_ctx_error
+from ._text import brief, complaint, format_shape
+from ._validate import flag, number, require_net, require_values
+from .devices import forward_ctx_error, require_runnable
 
 
 def tied_groups(net: gluon.Block, X=None) -> List[List[str]]:
@@ -37,7 +37,10 @@ def tied_groups(net: gluon.Block, X=None) -> List[List[str]]:
     Without a batch, the uses are structural paths (``params=shared.params``, one block
     added twice). With a batch ``X``, a layer called k times in one forward also counts as
     k uses, one entry per call (``'0.weight (call 1)'``), found with Gluon's forward hooks
-    on a private copy of the net: the net itself is not touched.
+    on a private copy of the net: the net itself is not touched, and the copy runs none of
+    the net's own forward hooks. With a batch, a parameter never initialized is a
+    ``RuntimeError``, a batch on a context the net does not live on or of a shape it cannot
+    take a ``ValueError``.
 
     >>> from l10_params import lecture_tied_mlp
     >>> net, X = lecture_tied_mlp(ctx='cpu', seed=0)
@@ -61,8 +64,15 @@ def tied_groups(net: gluon.Block, X=None) -> List[List[str]]:
                 why="a ParameterDict lists each Parameter once, so ties cannot be seen in it")
     if X is not None:
         X = _require_batch(X, "tied_groups")
+        require_runnable(net)
+        why = forward_ctx_error(net, X)
+        if why:
+            raise ValueError(f"tied_groups cannot run net(X): {why}")
         twin = _gluon.private_copy(net)  # hooks and a forward on a copy, never on net
-        return _groups(twin, _count_calls(twin, X))
+        for p in _gluon.iter_params(twin):
+            if _gluon.state(p) == _gluon.DEFERRED:  # zeros: no draw from the random stream
+                p.initialize(init=mx.init.Zero(), ctx=p.list_ctx(), force_reinit=True)
+        return _groups(twin, _count_calls(twin, X, "tied_groups"))
     return _groups(net, None)
 
 
@@ -104,9 +114,12 @@ def is_tied(a, b) -> bool:
 def tied_dense(shared: nn.Dense, units: Optional[int] = None, **kwargs) -> nn.Dense:
     """``nn.Dense(units, params=shared.params, **kwargs)``, checked first.
 
-    ``units`` defaults to the shared layer's. A size that disagrees with the shared weight
-    is a ``ValueError`` naming both shapes and both layers (Gluon raises a bare
-    ``AssertionError``), as are a bias the shared layer lacks and a different dtype.
+    ``units`` defaults to the shared layer's; ``in_units`` and ``dtype`` are the shared
+    weight's. A size that disagrees with the shared weight is a ``ValueError`` naming both
+    shapes and both layers (Gluon raises a bare ``AssertionError``), as are a bias the shared
+    layer lacks and a different dtype. ``units`` and ``in_units`` are whole numbers (a NumPy
+    integer too), ``use_bias`` and ``flatten`` True or False, and ``params`` is refused
+    (``tied_dense`` passes ``params=shared.params`` itself): a ``TypeError`` each.
 
     >>> from l10_params import fresh_names
     >>> with fresh_names():
@@ -122,20 +135,44 @@ def tied_dense(shared: nn.Dense, units: Optional[int] = None, **kwargs) -> nn.De
     if not isinstance(shared, nn.Dense):
         raise TypeError(f"tied_dense shares the parameters of an nn.Dense, not "
                         f"{type(shared).__name__}; for other layers pass params=shared.params")
+    if "params" in kwargs:
+        raise TypeError(f"tied_dense passes params=shared.params itself, so params= cannot be "
+                        f"given too (got {type(kwargs['params']).__name__}); leave it out, or "
+                        "tie to another layer with tied_dense(that_layer)")
     out_units, in_shared = shared.weight.shape
+    if units is not None:
+        units = number(units, "units", "tied_dense", whole=True, low=1,
+                       note=f"; leave units out to take the shared layer's ({out_units})")
     units = out_units if units is None else units
-    in_units = kwargs.get("in_units", 0)
+    if "in_units" in kwargs:  # nn.Dense takes a whole number (0: inferred), never None
+        kwargs["in_units"] = number(kwargs["in_units"], "in_units", "tied_dense", whole=True,
+                                    low=0, note="; leave in_units out (the shared weight's)")
+    in_units = kwargs.get("in_units") or 0
+    for name in ("use_bias", "flatten"):
+        if name in kwargs:
+            kwargs[name] = flag(kwargs[name], name, "tied_dense")
     fs = format_shape
     head = f"cannot tie a new Dense({units}) to layer {shared.name!r} (Dense({out_units}))"
-    if units != out_units or (in_units and in_shared > 0 and in_units != in_shared):
+    if units != out_units:
         raise ValueError(
             f"{head}: the new layer needs a weight of shape {fs((units, in_units))}, but "
             f"{shared.weight.name!r} has shape {fs(shared.weight.shape)}; leave units out "
             f"(it defaults to {out_units}) or share a layer of the size you need")
+    if in_units and in_shared > 0 and in_units != in_shared:
+        raise ValueError(
+            f"{head}: in_units={in_units} asks for a weight of shape {fs((units, in_units))}, "
+            f"but {shared.weight.name!r} has shape {fs(shared.weight.shape)}; leave in_units "
+            f"out (the shared weight decides it: {in_shared} inputs) or share a layer of the "
+            "size you need")
     if kwargs.get("use_bias", True) and shared.bias is None:
         raise ValueError(f"{head}: the new layer wants a bias but {shared.name!r} has none; "
                          "pass use_bias=False")
-    dtype = np.dtype(kwargs.get("dtype", "float32"))
+    try:
+        dtype = np.dtype(kwargs.get("dtype", "float32"))
+    except TypeError:
+        raise TypeError(f"tied_dense: dtype={brief(kwargs['dtype'], 40)} is not a dtype; leave "
+                        f"dtype out (the shared weight's, {np.dtype(shared.weight.dtype).name})"
+                        ) from None
     if dtype != np.dtype(shared.weight.dtype):
         raise ValueError(f"{head}: dtype {dtype.name} differs from the shared "
                          f"{np.dtype(shared.weight.dtype).name}; leave dtype out")
@@ -183,7 +220,7 @@ def _require_inputs(net, X):
 
 def _backward(net, X, ctxs) -> None:
     for c in ctxs:
-        _run_forward(net, X.as_in_context(c), record=True).backward()
+        _run_forward(net, X.as_in_context(c), "tied_gradients", record=True).backward()
 
 
 def tied_gradients(net: gluon.Block, X) -> Table:
@@ -205,7 +242,7 @@ def tied_gradients(net: gluon.Block, X) -> Table:
     """
     X = _require_inputs(net, X)
     twin = _gluon.private_copy(net)
-    calls = _count_calls(twin, X)
+    calls = _count_calls(twin, X, "tied_gradients")
     groups = [(p, us) for p, us in _uses_of(twin, calls).values() if len(us) > 1]
     ctxs = _gluon.contexts(groups[0][0]) if groups else []
     tied, per_use = {}, {}
@@ -271,7 +308,7 @@ def _owners(net: gluon.Block) -> "OrderedDict[int, Tuple[gluon.Block, List[str]]
     return out
 
 
-def _count_calls(twin: gluon.Block, X) -> Dict[int, int]:
+def _count_calls(twin: gluon.Block, X, call: str) -> Dict[int, int]:
     """id(block) -> how many times ``twin(X)`` calls it (forward hooks, removed afterwards).
 
     The caller passes a private copy. Any error of the forward is the net's own complaint
@@ -286,17 +323,26 @@ def _count_calls(twin: gluon.Block, X) -> Dict[int, int]:
     for _, block in _gluon.blocks(twin):
         handles.append(block.register_forward_hook(hook))
     try:
-        _run_forward(twin, X)
+        _run_forward(twin, X, call)
     finally:
         for h in handles:
             h.detach()
     return calls
 
 
-def _run_forward(net, X, record: bool = False):
-    """``net(X)`` in predict mode (no dropout draw, no running-statistics update).
+def _wait(out) -> None:
+    """Wait for every array of ``out``: MXNet runs operators asynchronously, and one that
+    fails (float16 Dense on the CPU) says so only when its result is read."""
+    for a in out if isinstance(out, (list, tuple)) else [out]:
+        if _gluon.is_mx_array(a):
+            a.wait_to_read()
 
-    With ``record=True`` it returns ``net(X).sum()`` recorded for a backward.
+
+def _run_forward(net, X, call: str, record: bool = False):
+    """``net(X)`` in predict mode (no dropout draw, no running-statistics update), waited for.
+
+    With ``record=True`` it returns ``net(X).sum()`` recorded for a backward. Whatever the
+    forward raises is a ValueError naming the batch's shape and the fix.
     """
     shape = getattr(X, "shape", None)
     try:
@@ -305,18 +351,32 @@ def _run_forward(net, X, record: bool = False):
                 out = net(X)
                 if not _gluon.is_mx_array(out):
                     raise TypeError(f"needs a net with one array output, got {type(out).__name__}")
+                _wait(out)
                 return out.sum()
         with autograd.pause(train_mode=False):
-            return net(X)
+            out = net(X)
+            _wait(out)
+            return out
     except Exception as e:  # noqa: BLE001 - the net's own complaint, whatever its type
+        if isinstance(e, mx.MXNetError):  # the failed operator's error is also kept for the
+            try:  # next mx.nd.waitall() (a later, unrelated read): take it now
+                mx.nd.waitall()
+            except mx.MXNetError:
+                pass
         said = complaint(e)
+        if "float16" in said and "CuDNN" in said:
+            raise ValueError(
+                f"{call} cannot run net(X) in float16 on {getattr(X, 'context', 'the CPU')}: "
+                f"MXNet's CPU build has no float16 Dense or Conv2D forward ({said[:120]}); "
+                "run it on a GPU, or cast the net and the batch to float32 first: "
+                "net.cast('float32'), X.astype('float32')") from None
         if record and "inplace operations" in said:
             raise ValueError(
                 f"the net's forward writes into an array in place (such as X /= 2 or "
                 f"X[:] = ...), which autograd cannot record, so no gradient can be taken on a "
                 f"batch of shape {shape}: {said[:200]}; write X = X / 2 instead") from None
-        raise ValueError(f"the net cannot take a batch of shape {shape}: {said[:300]}; pass a "
-                         "batch the net accepts, e.g. the X you trained it with") from None
+        raise ValueError(f"{call}: the net cannot take a batch of shape {shape}: {said[:300]}; "
+                         "pass a batch the net accepts, e.g. the X you trained it with") from None
 
 
 def _uses_of(net: gluon.Block, calls: "Dict[int, int] | None" = None

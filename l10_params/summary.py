@@ -23,7 +23,7 @@ import numpy as np
 from . import _gluon
 from ._table import Table
 from ._text import format_shape
-from ._validate import require_target
+from ._validate import flag, require_target
 from .access import select as _select
 
 
@@ -55,7 +55,8 @@ class Row:
 class Summary(Table):
     """The result of :func:`summary`: ``.rows``, ``.total``, ``.trainable``, ``str()``, HTML."""
 
-    def __init__(self, rows, *, title, stats, grads=False):
+    def __init__(self, rows, *, title: str, stats: bool, grads: bool = False):
+        stats, grads = flag(stats, "stats", "Summary"), flag(grads, "grads", "Summary")
         self.total = sum(r.size or 0 for r in rows)
         self.trainable = sum(r.size or 0 for r in rows if r.grad_req != "null")
         unknown = [r.name for r in rows if r.size is None]
@@ -103,6 +104,7 @@ def summary(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
     gradient's L2 norm ``|grad|`` and its mean absolute value (first context), ``-`` where
     there is none: grad_req ``'null'``, no values yet, or no backward has written it (the
     zeros Gluon attaches before any backward show as ``-``; zeros a backward wrote show as 0).
+    ``stats`` and ``grads`` are True or False (``'no'`` is a ``TypeError``, not a yes).
 
     >>> from l10_params import lecture_mlp
     >>> net, X = lecture_mlp(ctx='cpu', seed=0)
@@ -129,6 +131,7 @@ def summary(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
     True
     """
     require_target(net)
+    stats, grads = flag(stats, "stats", "summary"), flag(grads, "grads", "summary")
     groups = _gluon.unique_params(net)
     if select is not None or exclude is not None:
         chosen = {id(p) for p in _select(net, select, exclude=exclude, by=by).values()}

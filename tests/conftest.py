@@ -11,6 +11,13 @@ from mxnet.gluon import nn
 from l10_params import fresh_names, lecture_mlp, lecture_tied_mlp
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
+
+
+def pytest_configure(config):
+    """Tables fit $COLUMNS (else the terminal, else 80 columns): golden files and doctests
+    are written at 80, so a width exported by the shell that runs the suite must not reach
+    them. (Loaded at start-up, this also covers the doctests of l10_params/.)"""
+    os.environ.pop("COLUMNS", None)
 TWO_CPUS = [mx.cpu(0), mx.cpu(1)]
 
 

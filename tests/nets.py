@@ -11,7 +11,7 @@ import hashlib
 
 import mxnet as mx
 import numpy as np
-from mxnet import autograd, gluon, nd
+from mxnet import autograd, gluon, nd, npx
 from mxnet.gluon import nn
 
 from l10_params import fresh_names, lecture_mlp, lecture_tied_mlp, resolve_ctx
@@ -28,7 +28,14 @@ class Custom(gluon.Block):
             self.params.get("hidden", shape=(3,), init=mx.init.Uniform(1.0))
 
     def forward(self, x):
-        return nd.dot(x, self.w.data(x.context).T) + self.params.get("hidden").data(x.context)
+        F = mx.np if npx.is_np_array() else nd  # noqa: N806 - the array interface in force
+        return F.dot(x, self.w.data(x.context).T) + self.params.get("hidden").data(x.context)
+
+
+def _current(x):
+    """``x`` as an array of the interface in force: mx.np after ``npx.set_np()``, else nd (the
+    same numbers, drawn with the legacy stream in both modes)."""
+    return x.as_np_ndarray() if npx.is_np_array() else x
 
 
 def mlp(ctx="cpu"):
@@ -49,7 +56,7 @@ def hybrid(ctx="cpu"):
         net.add(nn.Dense(8, activation="relu"), nn.Dense(3))
     net.initialize(ctx=resolve_ctx(ctx))
     net.hybridize()
-    X = nd.random.uniform(shape=(2, 5)).as_in_context(resolve_ctx(ctx)[0])
+    X = _current(nd.random.uniform(shape=(2, 5)).as_in_context(resolve_ctx(ctx)[0]))
     net(X)
     return net, X
 
@@ -61,7 +68,7 @@ def convbn(ctx="cpu"):
         net = nn.HybridSequential()
         net.add(nn.Conv2D(4, 3, in_channels=1), nn.BatchNorm(in_channels=4))
     net.initialize(ctx=resolve_ctx(ctx))
-    X = nd.random.uniform(shape=(2, 1, 6, 6)).as_in_context(resolve_ctx(ctx)[0])
+    X = _current(nd.random.uniform(shape=(2, 1, 6, 6)).as_in_context(resolve_ctx(ctx)[0]))
     with autograd.record():
         net(X).sum().backward()
     return net, X
@@ -73,7 +80,7 @@ def custom(ctx="cpu"):
     with fresh_names():
         net = Custom()
     net.initialize(ctx=resolve_ctx(ctx))
-    X = nd.random.uniform(shape=(2, 4)).as_in_context(resolve_ctx(ctx)[0])
+    X = _current(nd.random.uniform(shape=(2, 4)).as_in_context(resolve_ctx(ctx)[0]))
     net(X)
     return net, X
 
@@ -87,11 +94,24 @@ def half(ctx="cpu"):
         net.add(nn.Dense(4, in_units=3), nn.Dense(2, in_units=4))
     net.initialize(ctx=resolve_ctx(ctx))
     net.cast("float16")
-    return net, nd.ones((2, 3), dtype="float16")
+    return net, _current(nd.ones((2, 3), dtype="float16"))
+
+
+def integers(dtype):
+    """Dense(2) of an integer dtype, weights 1, biases 0 (MXNet draws no random integers);
+    values only, as ``half``."""
+    def build(ctx="cpu"):
+        with fresh_names():
+            net = nn.Sequential()
+            net.add(nn.Dense(2, in_units=1, dtype=dtype))
+        net.initialize(mx.init.One(), ctx=resolve_ctx(ctx))
+        return net, _current(nd.ones((2, 1), dtype=dtype))
+    build.__name__ = dtype
+    return build
 
 
 KINDS = {"mlp": mlp, "tied": tied, "hybrid": hybrid, "convbn": convbn, "custom": custom,
-         "half": half}
+         "half": half, "int32": integers("int32"), "uint8": integers("uint8")}
 
 
 def _arrays(p, get, stored):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from mxnet import gluon, nd
 from mxnet.gluon import nn
+from nets import checksum, convbn
 
 from l10_params import freeze, fresh_names, param_at, select, set_attr, summary, unfreeze
 
@@ -115,7 +116,6 @@ def _attrs(net):
     ({"wd_mult": 0, "momentum": 1}, r"unknown attribute 'momentum'; set_attr sets grad_req, lr_mult, wd_mult"),
     ({"lr_mult": -1}, r"lr_mult=-1 must be a finite number >= 0"),
     ({"lr_mult": float("nan")}, r"lr_mult=nan must be a finite number"),
-    ({"wd_mult": "0"}, r"wd_mult='0' must be a finite number"),
     ({}, r"set_attr needs at least one of grad_req, lr_mult, wd_mult"),
 ])
 def test_set_attr_bad_values_change_nothing(mlp, attrs, message):
@@ -124,6 +124,41 @@ def test_set_attr_bad_values_change_nothing(mlp, attrs, message):
     with pytest.raises(ValueError, match=message):
         set_attr(net, ".*", **attrs)
     assert _attrs(net) == before
+
+
+@pytest.mark.parametrize("attrs, message", [
+    ({"wd_mult": "0"}, r"wd_mult='0' must be a finite number >= 0, not str \(1 keeps"),
+    ({"lr_mult": True}, r"lr_mult=True must be a finite number >= 0, not bool"),
+])
+def test_set_attr_values_of_the_wrong_kind_change_nothing(mlp, attrs, message):
+    net, _ = mlp
+    before = _attrs(net)
+    with pytest.raises(TypeError, match=message):
+        set_attr(net, ".*", **attrs)
+    assert _attrs(net) == before
+
+
+def test_set_attr_takes_numpy_numbers(mlp):
+    net, _ = mlp
+    assert set_attr(net, ".*bias", lr_mult=np.float32(2), wd_mult=np.int64(0)) == [
+        "dense0_bias", "dense1_bias"]
+    assert (net[0].bias.lr_mult, net[0].bias.wd_mult) == (2.0, 0.0)
+    assert type(net[0].bias.lr_mult) is float
+
+
+def test_set_attr_grad_req_leaves_out_what_never_trains():
+    """Gluon keeps grad_req 'null' on BatchNorm's running statistics whatever is assigned:
+    set_attr neither lists them as set nor accepts a selection of only them."""
+    net, _ = convbn()
+    before = checksum(net)
+    with pytest.raises(ValueError, match=r"selects only parameters that never train "
+                                         r"\(batchnorm0_running_mean: running statistics"):
+        set_attr(net, ".*running_mean", grad_req="write")
+    assert checksum(net) == before
+    assert set_attr(net, ".*", grad_req="add") == [
+        "conv0_weight", "conv0_bias", "batchnorm0_gamma", "batchnorm0_beta"]
+    assert net[1].running_mean.grad_req == "null"
+    assert "batchnorm0_running_var" in set_attr(net, ".*", grad_req="null", lr_mult=0)
 
 
 def test_set_attr_empty_selection_changes_nothing(mlp):

@@ -89,6 +89,12 @@ CASES = [
     C("select", "convbn", lambda n, X: L.select(n, "running_mean"), ValueError,
       r"use '\.\*running_mean'"),
     C("select", "custom", lambda n, X: L.select(n, "hidden"), ValueError, r"use '\.\*hidden'"),
+    C("select", "mlp", lambda n, X: L.select(n, r"0\.weight"), ValueError,
+      r"pattern '0\\\\.weight' matches no parameter; the names are .* It matches the structural "
+      r"path\(s\) '0.weight': pass by='path' to select by path"),
+    C("select", "tied", lambda n, X: L.select(n, "dense0_weight", by="path"), ValueError,
+      r"path pattern 'dense0_weight' matches no parameter; the paths are .* It matches the "
+      r"Gluon name\(s\) 'dense0_weight': leave by out"),
     C(("select", "param_at"), "custom", lambda n, X: L.param_at(n, "hiden"), KeyError,
       r"no parameter at path 'hiden'.*'hidden'"),
     C("param_at", "mlp", lambda n, X: L.param_at(n.collect_params(), "0.weight"), TypeError,
@@ -108,17 +114,54 @@ CASES = [
     C("set_attr", "mlp", lambda n, X: L.set_attr(n, ".*", momentum=1), ValueError,
       r"unknown attribute 'momentum'"),
     C("set_attr", "hybrid", lambda n, X: L.set_attr(n, ".*"), ValueError, r"needs at least one"),
+    C("set_attr", "mlp", lambda n, X: L.set_attr(n, ".*", lr_mult="2"), TypeError,
+      r"lr_mult='2' must be a finite number >= 0, not str"),
+    C("set_attr", "mlp", lambda n, X: L.set_attr(n, ".*", wd_mult=np.float32(-2)), ValueError,
+      r"wd_mult=-2.0 must be a finite number >= 0"),
+    C(("set_attr", "unfreeze"), "convbn", lambda n, X: L.set_attr(n, ".*running_mean",
+                                                                   grad_req="write"),
+      ValueError, r"selects only parameters that never train \(batchnorm0_running_mean: "
+      r"running statistics or constants, grad_req 'null' by nature\)"),
+    C("set_attr", "convbn", lambda n, X: L.set_attr(n, ".*running.*", grad_req="add",
+                                                    lr_mult=2), ValueError,
+      r"never train"),
     # reinitialize, initialize_by_pattern, explain_init: a plan, checked, then writes
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, "xavierr"), ValueError,
       r"'xavierr' is not an initializer name MXNet knows"),
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, init.Xavier), TypeError,
       r"is the class Xavier.*init.Xavier\(\)"),
     C(("reinitialize", "MyInit"), "mlp", lambda n, X: L.reinitialize(n, L.MyInit), TypeError,
-      r"is the class MyInit.*init.MyInit\(\)"),
+      r"is the class MyInit.*calling it: MyInit\(\)"),
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, init.Xavier(), override=True),
       ValueError, r"at least 2 dimensions.*'dense0_bias' has shape \(256,\).*'\.\*weight'"),
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, override=True), ValueError,
       r"override=True .* needs one"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, init.One(), override="no"),
+      TypeError, r"reinitialize: override='no' must be True or False, not str; a non-empty "
+      r"string counts as True in Python, so override='no' would mean override=True"),
+    C("reinitialize", "convbn", lambda n, X: L.reinitialize(n, init.One(), override=0),
+      TypeError, r"override=0 must be True or False, not int"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, init.Constant(float("nan"))),
+      ValueError, r"the value of Constant\(value=nan\) for 'dense0_weight' is nan; a NaN or "
+      r"inf weight turns every output into NaN: .*pass allow_nonfinite=True to write NaN or "
+      r"inf on purpose; nothing was changed"),
+    C("reinitialize", "tied", lambda n, X: L.reinitialize(
+        n, init.Constant(-np.inf), ".*bias", override=True), ValueError,
+      r"Constant\(value=-inf\) for 'dense1_bias' is -inf"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, _NanInit(), ".*weight"), ValueError,
+      r"what _NanInit\(\) computes for 'dense0_weight' has 5,120 entries that are NaN or "
+      r"infinite \(and 1 more parameter\(s\): dense1_weight\).*nothing was changed"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, allow_nonfinite=1), TypeError,
+      r"reinitialize: allow_nonfinite=1 must be True or False, not int"),
+    C("reinitialize", "half", lambda n, X: L.reinitialize(n, init.Constant(1e6)), ValueError,
+      r"the value of Constant\(value=1000000.0\) for 'dense0_weight' \(1000000.0\) is too "
+      r"large for float16"),
+    C("reinitialize", "int32", lambda n, X: L.reinitialize(n, init.Constant(2 ** 40)),
+      ValueError, r"\(1099511627776\) is outside int32's range"),
+    C("reinitialize", "uint8", lambda n, X: L.reinitialize(n, init.Constant(1.5)), ValueError,
+      r"\(1.5\) has a fraction, which the integer dtype uint8 would cut off silently"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(_deferred(), init.Constant(np.nan)),
+      ValueError, r"for 'dense0_weight' is nan"),  # deferred: checked before the first forward
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, ctx="tpu"), ValueError,
       r"context 'tpu' is not understood"),
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, ctx=mx.cpu(10 ** 9)), ValueError,
@@ -148,6 +191,12 @@ CASES = [
       r"device type 'cpu_pinned'.*use mx.cpu\(0\)"),
     C("initialize_by_pattern", "convbn", lambda n, X: L.initialize_by_pattern(
         n, [(".*", init.Xavier())]), ValueError, r"at least 2 dimensions"),
+    C("initialize_by_pattern", "hybrid", lambda n, X: L.initialize_by_pattern(
+        n, [(".*weight", init.Constant(np.inf))]), ValueError,
+      r"Constant\(value=inf\) for 'dense0_weight' is inf.*allow_nonfinite=True"),
+    C("initialize_by_pattern", "mlp", lambda n, X: L.initialize_by_pattern(
+        n, [(".*bias", _NanInit())], allow_nonfinite="yes"), TypeError,
+      r"initialize_by_pattern: allow_nonfinite='yes' must be True or False"),
     C("initialize_by_pattern", "custom", lambda n, X: L.initialize_by_pattern(
         n, [("(", init.One())]), ValueError, r"rule 0 pattern '\(' is not a valid regular"),
     C("explain_init", "mlp", lambda n, X: L.explain_init(n, "nope"), ValueError,
@@ -162,15 +211,28 @@ CASES = [
       r"'xavierr' is not an initializer name"),
     C("check_init", "mlp", lambda n, X: L.check_init(nn.Dense(3).weight, "zeros"), RuntimeError,
       r"was never initialized: it has no values yet; call net.initialize"),
+    C("check_init", "mlp", lambda n, X: L.check_init(n[1].bias, init.Normal(0)), ValueError,
+      r"a normal distribution with sigma=0 cannot have drawn these values: MXNet refuses to "
+      r"draw with sigma <= 0; check against the initializer that ran"),
+    C("check_init", "tied", lambda n, X: L.check_init(n[0].weight, init.Xavier(
+        rnd_type="gaussian", magnitude=0)), ValueError, r"sigma=0 cannot have drawn"),
     # set_value: what a value may be for the parameter's dtype
     C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, np.ones((3, 3))), ValueError,
       r"has shape \(3, 3\) but the parameter has shape \(256, 20\)"),
-    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, "abc"), ValueError,
-      r"the value has dtype <U3, which cannot be stored in 'dense0_weight' \(dtype float32\)"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, "abc"), TypeError,
+      r"the value is text \('abc'\), not a number; pass a number"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, "x"), TypeError,
+      r"the value is text \('x'\), not a number"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, np.full((256, 20), "a")),
+      ValueError, r"the value has dtype <U1, which cannot be stored in 'dense0_weight' "
+      r"\(dtype float32\)"),
     C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, [1.0]), TypeError,
       r"must be a number, an NDArray, a NumPy array or a function old -> new, not list"),
     C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, np.nan), ValueError,
-      r"NaN or infinite as float32.*check the computation"),
+      r"set_value\(dense0_weight\): the value is nan; a NaN or inf weight turns every output "
+      r"into NaN: check the computation that produced it, or pass allow_nonfinite=True"),
+    C("set_value", "mlp", lambda n, X: L.set_value(n[0].weight, 1.0, allow_nonfinite="no"),
+      TypeError, r"set_value: allow_nonfinite='no' must be True or False, not str"),
     C("set_value", "mlp", lambda n, X: L.set_value(n[0], 1.0), TypeError,
       r"set_value needs a gluon.Parameter, not Dense \(a layer: pass one of its parameters"),
     C("set_value", "mlp", lambda n, X: L.set_value(n[0].bias, 1j), ValueError,
@@ -180,9 +242,32 @@ CASES = [
     C("set_value", "mlp", _recording(lambda n, X: L.set_value(n[1].bias, 0.0)), RuntimeError,
       r"inside autograd.record\(\).*autograd.pause"),
     C("set_value", "hybrid", lambda n, X: L.set_value(n[0].weight, np.inf), ValueError,
-      r"NaN or infinite"),
+      r"the value is inf; a NaN or inf weight"),
+    C("set_value", "hybrid", lambda n, X: L.set_value(n[1].bias, np.array([1, np.nan, 2])),
+      ValueError, r"the value has 1 entries that are NaN or infinite \(first nan at index \[1\]\)"),
     C("set_value", "half", lambda n, X: L.set_value(n[0].weight, 1e6), ValueError,
-      r"NaN or infinite as float16"),
+      r"the value \(1000000.0\) is too large for float16: float16 holds up to 65504, so it "
+      r"would become inf; scale down, or use a wider dtype \(net.cast\('float32'\)\)"),
+    C("set_value", "half", lambda n, X: L.set_value(n[0].weight, 1e6, allow_nonfinite=True),
+      ValueError, r"too large for float16"),  # an overflow is no NaN asked for
+    C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, 2 ** 40), ValueError,
+      r"the value \(1099511627776\) is outside int32's range \[-2147483648, 2147483647\]: "
+      r"int32 would wrap it silently"),
+    C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, 2 ** 31), ValueError,
+      r"outside int32's range.*\(2147483648 becomes -2147483648\)"),
+    C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, 2 ** 70), ValueError,
+      r"outside int32's range"),
+    C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, 1.5), ValueError,
+      r"the value \(1.5\) has a fraction, which the integer dtype int32 would cut off "
+      r"silently; round first"),
+    C("set_value", "int32", lambda n, X: L.set_value(n[0].weight, np.nan, allow_nonfinite=True),
+      ValueError, r"the value \(nan\) is NaN or infinite, which the integer dtype int32 "
+      r"cannot hold"),
+    C("set_value", "uint8", lambda n, X: L.set_value(n[0].weight, -1), ValueError,
+      r"the value \(-1\) is outside uint8's range \[0, 255\]: uint8 would wrap it "
+      r"silently \(-1 becomes 255\)"),
+    C("set_value", "uint8", lambda n, X: L.set_value(n[0].weight, np.array([[1], [300]])),
+      ValueError, r"first 300 at index \[1, 0\]"),
     C("set_value", "custom", lambda n, X: L.set_value(n.params.get("hidden"), np.ones(5)),
       ValueError, r"has shape \(5,\) but the parameter has shape \(3,\)"),
     C("set_value", "mlp", lambda n, X: L.set_value(nn.Dense(2).weight, 1.0), RuntimeError,
@@ -203,10 +288,32 @@ CASES = [
       r"dtype float32 in src, float16 in dst; cast one"),
     C("copy_params", "mlp", lambda n, X: L.copy_params(_deferred(), n), RuntimeError,
       r"\(src 0.weight\) is deferred, shape \(256, \?\): it has no values yet"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_other("mlp")(), n, mapping="0.weight"),
+      TypeError, r"copy_params: mapping must be a dict \{src: dst\} such as "
+      r"\{'0.weight': '0.weight'\}, not str"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_other("mlp")(), n, mapping={}),
+      ValueError, r"copy_params: mapping=\{\} pairs nothing, so nothing would be copied"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_other("mlp")(), n, mapping={0: 1}),
+      TypeError, r"mapping pairs names .*, not int -> int"),
+    C("copy_params", "tied", lambda n, X: L.copy_params(_other("tied")(), n, ".*bias",
+                                                        mapping={"0.weight": "0.weight"}),
+      ValueError, r"keep none of the pairs of mapping \('0.weight'\), so nothing would be"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_nan_twin(n, X), n), ValueError,
+      r"copy_params: src 0.weight has 1 entries that are NaN or infinite; a NaN or inf weight "
+      r"turns every output into NaN: .*allow_nonfinite=True.*; nothing was copied"),
+    C("copy_params", "mlp", lambda n, X: L.copy_params(_other("mlp")(), n, allow_nonfinite=0),
+      TypeError, r"copy_params: allow_nonfinite=0 must be True or False"),
     # snapshot, diff
     C(("snapshot", "Snapshot"), "mlp", lambda n, X: L.snapshot(3), TypeError,
       r"snapshot target must be a gluon.Block"),
     C("diff", "mlp", lambda n, X: L.diff(3, n), TypeError, r"before must be a Snapshot.*snapshot"),
+    C("diff", "mlp", lambda n, X: L.diff(L.snapshot(n), _grown()), ValueError,
+      r"before and after hold different parameters: after has '2.weight', '2.bias', which "
+      r"before lacks \(a layer added or removed\?\).*take a new snapshot"),
+    C("diff", "hybrid", lambda n, X: L.diff(L.snapshot(_grown()), _other("mlp")()), ValueError,
+      r"before has '2.weight', '2.bias', which after lacks"),
+    C("diff", "tied", lambda n, X: L.diff(L.snapshot(n), _untied()), ValueError,
+      r"the same paths hold other parameters .*a tie added or removed\?"),
     C("diff", "mlp", lambda n, X: L.diff(L.snapshot(n), _other("hybrid")()), ValueError,
       r"'dense0_weight' \(0.weight\) changed shape from \(256, 20\) to \(8, 5\)"),
     C("snapshot", "mlp", lambda n, X: L.snapshot(_deferred())["0.weight"], RuntimeError,
@@ -217,11 +324,21 @@ CASES = [
     C(("summary", "Summary"), "mlp", lambda n, X: L.summary(n, "weight"), ValueError,
       r"use '\.\*weight'"),
     C("summary", "mlp", lambda n, X: L.summary([n]), TypeError, r"not list"),
+    C("summary", "mlp", lambda n, X: L.summary(n, stats="no"), TypeError,
+      r"summary: stats='no' must be True or False, not str"),
+    C("summary", "tied", lambda n, X: L.summary(n, grads=None), TypeError,
+      r"summary: grads=None must be True or False, not NoneType"),
+    C("Summary", "mlp", lambda n, X: L.Summary([], title="t", stats="yes"), TypeError,
+      r"Summary: stats='yes' must be True or False"),
     C("summary", "convbn", lambda n, X: L.summary(n, "[a-"), ValueError, r"not a valid regular"),
     C("hist", "mlp", lambda n, X: L.hist(n, ax=3), TypeError, r"ax must be a matplotlib Axes"),
-    C("hist", "mlp", lambda n, X: L.hist(n, bins=0), ValueError, r"bins must be a positive int"),
-    C("hist", "custom", lambda n, X: L.hist(n, ".*hidden", bins=1.5), ValueError,
-      r"bins must be a positive int such as 50, not 1.5"),
+    C("hist", "mlp", lambda n, X: L.hist(n, bins=0), ValueError,
+      r"hist: bins=0 must be a whole number >= 1, e.g. bins=50"),
+    C("hist", "custom", lambda n, X: L.hist(n, ".*hidden", bins=1.5), TypeError,
+      r"hist: bins=1.5 must be a whole number >= 1, not float"),
+    C("hist", "mlp", lambda n, X: L.hist(n, bins="10"), TypeError, r"bins='10' .* not str"),
+    C("hist", "mlp", lambda n, X: L.hist(n, bins=np.int64(-3)), ValueError,
+      r"hist: bins=-3 must be a whole number >= 1"),
     C("hist", "mlp", lambda n, X: L.hist(_deferred()), RuntimeError,
       r"'dense0_weight' is deferred.*no values yet"),
     # contexts: specs no machine has are refused before anything runs
@@ -236,8 +353,10 @@ CASES = [
       r"device type 'cpu_shared'"),
     C("resolve_ctx", "mlp", lambda n, X: L.resolve_ctx("cpu:99999999999"), ValueError,
       r"asks for CPU device 99999999999"),
-    C("try_gpu", "mlp", lambda n, X: L.try_gpu(-1), ValueError, r"whole number >= 0.*not -1"),
-    C("try_gpu", "mlp", lambda n, X: L.try_gpu("0"), TypeError, r"not '0'"),
+    C("try_gpu", "mlp", lambda n, X: L.try_gpu(-1), ValueError,
+      r"try_gpu: i=-1 must be a whole number >= 0 \(a GPU index"),
+    C("try_gpu", "mlp", lambda n, X: L.try_gpu("0"), TypeError, r"i='0' .*, not str"),
+    C("try_gpu", "mlp", lambda n, X: L.try_gpu(np.float32(0)), TypeError, r"not float32"),
     C("reset_ctx", "mlp", lambda n, X: L.reset_ctx(n, mx.cpu(-1)), ValueError, r"negative"),
     C("reset_ctx", "mlp", lambda n, X: L.reset_ctx(n, []), ValueError, r"empty list of contexts"),
     C("reset_ctx", "mlp", lambda n, X: L.reset_ctx(n, "cpu:0,cpu:0"), ValueError,
@@ -252,7 +371,19 @@ CASES = [
       ValueError, r"the data is on cpu\(1\) but parameter 'dense0_weight'"),
     C("check_forward_ctx", "mlp", lambda n, X: L.check_forward_ctx(n, X.asnumpy()), TypeError,
       r"X must be an MXNet array"),
+    C("check_forward_ctx", "mlp", lambda n, X: L.check_forward_ctx(_raw(), X), RuntimeError,
+      r"parameter 'dense0_weight' \(0.weight\) was never initialized: it has no values yet"),
     C("lecture_mlp", "mlp", lambda n, X: L.lecture_mlp(ctx="tpu"), ValueError, r"'tpu'"),
+    C("lecture_mlp", "mlp", lambda n, X: L.lecture_mlp(seed="x"), TypeError,
+      r"lecture_mlp: seed='x' must be a whole number from 0 to 2147483647, not str"),
+    C("lecture_mlp", "mlp", lambda n, X: L.lecture_mlp(seed=1.5), TypeError,
+      r"seed=1.5 must be a whole number .*, not float"),
+    C("lecture_mlp", "mlp", lambda n, X: L.lecture_mlp(seed=2 ** 32), ValueError,
+      r"seed=4294967296 must be a whole number from 0 to 2147483647"),
+    C("lecture_tied_mlp", "mlp", lambda n, X: L.lecture_tied_mlp(seed=True), TypeError,
+      r"lecture_tied_mlp: seed=True .*, not bool"),
+    C("MyInit", "mlp", lambda n, X: L.MyInit(verbose="no"), TypeError,
+      r"MyInit: verbose='no' must be True or False"),
     C("lecture_tied_mlp", "mlp", lambda n, X: L.lecture_tied_mlp(ctx=mx.cpu(-1)), ValueError,
       r"negative"),
     # sharing
@@ -260,6 +391,18 @@ CASES = [
       r"tied_groups: net must be a gluon.Block"),
     C("tied_groups", "tied", lambda n, X: L.tied_groups(n, "X"), TypeError,
       r"tied_groups needs X as an array batch"),
+    C("tied_groups", "mlp", lambda n, X: L.tied_groups(_raw(), X), RuntimeError,
+      r"parameter 'dense0_weight' \(0.weight\) was never initialized: it has no values yet"),
+    C("tied_groups", "tied", lambda n, X: L.tied_groups(n, X.as_in_context(mx.cpu(1))),
+      ValueError, r"tied_groups cannot run net\(X\): the data is on cpu\(1\) but parameter "
+      r"'dense1_weight' \(0.weight\) lives on \[cpu\(0\)\]; move the data"),
+    C("tied_groups", "hybrid", lambda n, X: L.tied_groups(n, nd.ones((2, 7))), ValueError,
+      r"tied_groups: the net cannot take a batch of shape \(2, 7\)"),
+    C("tied_groups", "half", lambda n, X: L.tied_groups(n, X), ValueError,
+      r"tied_groups cannot run net\(X\) in float16 on cpu\(0\): MXNet's CPU build has no "
+      r"float16 Dense or Conv2D forward .*cast the net and the batch to float32"),
+    C("tied_gradients", "half", lambda n, X: L.tied_gradients(n, X), ValueError,
+      r"tied_gradients cannot run net\(X\) in float16 on cpu\(0\)"),
     C("tied_gradients", "tied", lambda n, X: L.tied_gradients(n, [X]), TypeError,
       r"tied_gradients needs X as an array batch .*not list"),
     C("tied_gradients", "hybrid", lambda n, X: L.tied_gradients(n, nd.ones((2, 7))), ValueError,
@@ -270,6 +413,20 @@ CASES = [
     C("tied_dense", "mlp", lambda n, X: L.tied_dense(n[0], 16), ValueError,
       r"cannot tie a new Dense\(16\)"),
     C("tied_dense", "custom", lambda n, X: L.tied_dense(n), TypeError, r"not Custom"),
+    C("tied_dense", "mlp", lambda n, X: L.tied_dense(n[0], "x"), TypeError,
+      r"tied_dense: units='x' must be a whole number >= 1, not str; leave units out to take "
+      r"the shared layer's \(256\)"),
+    C("tied_dense", "mlp", lambda n, X: L.tied_dense(n[0], params=n[0].params), TypeError,
+      r"tied_dense passes params=shared.params itself, so params= cannot be given too"),
+    C("tied_dense", "mlp", lambda n, X: L.tied_dense(n[0], in_units=5), ValueError,
+      r"in_units=5 asks for a weight of shape \(256, 5\), but 'dense0_weight' has shape "
+      r"\(256, 20\); leave in_units out \(the shared weight decides it: 20 inputs\)"),
+    C("tied_dense", "tied", lambda n, X: L.tied_dense(n[1], in_units=None), TypeError,
+      r"tied_dense: in_units=None must be a whole number >= 0, not NoneType"),
+    C("tied_dense", "mlp", lambda n, X: L.tied_dense(n[0], use_bias="no"), TypeError,
+      r"tied_dense: use_bias='no' must be True or False"),
+    C("tied_dense", "mlp", lambda n, X: L.tied_dense(n[0], dtype="float99"), TypeError,
+      r"tied_dense: dtype='float99' is not a dtype; leave dtype out"),
     # the distributed demo: checked before any process starts
     C(("run_dist", "DistResult"), "mlp", lambda n, X: L.run_dist(0), ValueError,
       r"workers=0 is out of range"),
@@ -304,7 +461,59 @@ CASES = [
       AssertionError, r"expected tied parameters, found none"),
     C("testing.assert_grad_norms", "mlp", lambda n, X: T.assert_grad_norms(n, [1.0]), TypeError,
       r"reported must be a dict"),
+    C("testing.assert_frozen", "mlp", lambda n, X: T.assert_frozen(n, frozen="no"), TypeError,
+      r"assert_frozen: frozen='no' must be True or False, not str"),
+    C("testing.assert_params_equal", "mlp", lambda n, X: T.assert_params_equal(n, n, atol="x"),
+      TypeError, r"assert_params_equal: atol='x' must be a finite number >= 0, not str"),
+    C("testing.assert_params_equal", "tied", lambda n, X: T.assert_params_equal(n, n, rtol=-1),
+      ValueError, r"assert_params_equal: rtol=-1 must be a finite number >= 0"),
+    C("testing.assert_params_equal", "mlp", lambda n, X: T.assert_params_equal(
+        n, n, rtol=float("nan")), ValueError, r"rtol=nan must be a finite number"),
+    C("testing.assert_grad_is_sum", "tied", lambda n, X: T.assert_grad_is_sum(n, X, rtol=-1e-3),
+      ValueError, r"assert_grad_is_sum: rtol=-0.001 must be a finite number >= 0"),
+    C("testing.assert_grad_norms", "mlp", lambda n, X: T.assert_grad_norms(n, {}, atol=None),
+      TypeError, r"assert_grad_norms: atol=None must be a finite number >= 0, not NoneType"),
+    C("testing.assert_init_matches", "mlp", lambda n, X: T.assert_init_matches(_deferred(),
+                                                                                "uniform"),
+      RuntimeError, r"parameter 'dense0_weight' \(0.weight\) is deferred, shape \(256, \?\): it "
+      r"has no values yet"),
 ]
+
+
+class _NanInit(init.Initializer):
+    """An initializer whose draw goes wrong: every weight NaN."""
+
+    def _init_weight(self, name, data):
+        data[:] = float("nan")
+
+
+def _grown():
+    """The lecture's MLP with a third layer added: paths 2.weight, 2.bias more."""
+    net, X = KINDS["mlp"]()
+    with L.fresh_names():
+        bigger = nn.Sequential()
+        bigger.add(nn.Dense(256, activation="relu"), nn.Dense(10), nn.Dense(3))
+    bigger.initialize()
+    bigger(X)
+    return bigger
+
+
+def _untied():
+    """The tied MLP's layers, each with its own parameters."""
+    with L.fresh_names():
+        net = nn.Sequential()
+        net.add(*(nn.Dense(u, activation="relu") for u in (8, 8, 8)), nn.Dense(10))
+    net.initialize()
+    net(KINDS["tied"]()[1])
+    return net
+
+
+def _raw():
+    """Dense(256) -> Dense(10), never initialized."""
+    with L.fresh_names():
+        net = nn.Sequential()
+        net.add(nn.Dense(256), nn.Dense(10))
+    return net
 
 
 def _f32_twin():
@@ -327,7 +536,7 @@ def _id(case: Case) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
-def test_refused_with_a_clear_error_and_nothing_changed(case):
+def test_refused_with_a_clear_error_and_nothing_changed(mode, case):
     net, X = KINDS[case.net]()
     before = checksum(net)
     with pytest.raises(case.exc, match=case.match) as info:
@@ -425,9 +634,10 @@ def test_no_values_yet_is_one_runtime_error(name, deferred):
         NEEDS_VALUES[name](_net(deferred))
 
 
-def test_no_values_yet_in_a_homework_claim_carries_the_same_words():
-    with pytest.raises(AssertionError, match=WORDS[False]):
-        testing.assert_init_matches(_net(False), "uniform")
+@pytest.mark.parametrize("deferred", [True, False], ids=["deferred", "never-initialized"])
+def test_no_values_yet_in_a_homework_claim_is_the_same_runtime_error(deferred):
+    with pytest.raises(RuntimeError, match=WORDS[deferred]):
+        testing.assert_init_matches(_net(deferred), "uniform")
 
 
 ONE_PARAMETER = {  # a Parameter where a ParameterDict would do: accepted alike everywhere
@@ -603,3 +813,58 @@ def test_reset_ctx_refuses_a_row_sparse_parameter_before_moving_anything():
                                          r"reset_ctx gathers its copies through its Trainer"):
         L.reset_ctx(pd, "cpu:1")
     assert checksum(pd) == before
+
+
+def test_a_private_copy_runs_none_of_the_users_hooks(mode):
+    """tied_groups and tied_gradients run forwards on a private copy of the net: the hooks a
+    student registered on the net stay with the net and never run for them."""
+    net, X = KINDS["tied"]()
+    seen = []
+    net[1].register_forward_hook(lambda block, args, out: seen.append(("hook", block.name)))
+    net[2].register_forward_pre_hook(lambda block, args: seen.append(("pre", block.name)))
+    assert L.tied_groups(net, X) == [["1.weight", "2.weight"], ["1.bias", "2.bias"]]
+    assert len(L.tied_gradients(net, X).rows) == 2
+    assert seen == []
+    net(X)
+    assert seen == [("hook", "dense0"), ("pre", "dense2")]  # still on the net itself
+
+
+def test_float16_refused_by_a_forward_leaves_the_engine_clean(mode):
+    """MXNet reports a failed operator when its output is read, and keeps it for the next
+    mx.nd.waitall(): after the ValueError nothing is left to surface later."""
+    net, X = KINDS["half"]()
+    with pytest.raises(ValueError, match="float16"):
+        L.tied_gradients(net, X)
+    mx.nd.waitall()  # would raise the MXNetError if it were still pending
+    assert nd.ones(2).asnumpy().tolist() == [1.0, 1.0]
+
+
+def test_tied_groups_on_a_deferred_net_draws_nothing_from_the_random_stream():
+    with L.fresh_names():
+        net = nn.Sequential()
+        net.add(nn.Dense(3), nn.Dense(3))
+    net.initialize()
+    mx.random.seed(5)
+    assert L.tied_groups(net, nd.ones((2, 4))) == []
+    after = nd.random.uniform(shape=4).asnumpy()
+    mx.random.seed(5)
+    assert (nd.random.uniform(shape=4).asnumpy() == after).all()
+    assert L.summary(net).rows[0].state == "deferred"  # the net itself still waits
+
+
+def test_check_init_judges_values_of_a_degenerate_or_nan_initializer(mode):
+    """Uniform(0) draws zeros and Constant(nan) writes NaN: their own values pass, others fail."""
+    zeros = gluon.Parameter("z_weight", shape=(16,))
+    zeros.initialize(init=init.Uniform(0))
+    assert str(L.check_init(zeros, init.Uniform(0))) == \
+        "PASS z_weight ~ Uniform(scale=0): all 16 values equal 0"
+    square = gluon.Parameter("s_weight", shape=(4, 4))
+    square.initialize(init=init.Xavier(magnitude=0))  # bound sqrt(0 / fan): zeros too
+    assert L.check_init(square, init.Xavier(magnitude=0)).passed
+    nan = gluon.Parameter("n_weight", shape=(128,))
+    nan.initialize(init=init.Constant(float("nan")))
+    assert str(L.check_init(nan, init.Constant(float("nan")))) == \
+        "PASS n_weight ~ Constant(value=nan): all 128 values equal nan"
+    assert not L.check_init(nan, init.Constant(1.0)).passed
+    L.set_value(nan, 0.0)
+    assert "128 of 128 values differ from nan" in str(L.check_init(nan, init.Constant(np.nan)))

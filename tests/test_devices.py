@@ -209,8 +209,14 @@ def test_the_highest_cpu_index_allowed_works():
 @pytest.mark.parametrize("i, kind", [(-1, ValueError), ("0", TypeError), (True, TypeError),
                                      (1.5, TypeError)])
 def test_try_gpu_checks_its_index(i, kind):
-    with pytest.raises(kind, match=r"try_gpu\(i\) takes a GPU index, a whole number >= 0"):
+    with pytest.raises(kind, match=r"try_gpu: i=.* must be a whole number >= 0.*a GPU index"):
         try_gpu(i)
+
+
+def test_try_gpu_takes_a_numpy_index():
+    import numpy as np
+
+    assert try_gpu(np.int64(0)) == try_gpu(0)
 
 
 TWO = [mx.cpu(0), mx.cpu(1)]

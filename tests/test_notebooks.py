@@ -25,6 +25,7 @@ from notebook_runs import (
     publish,
     read,
     runs_twice,
+    text,
 )
 
 pytestmark = pytest.mark.notebook
@@ -221,3 +222,142 @@ def test_env_ctx_reaches_notebook(monkeypatch):
     nb = read(NOTEBOOKS / "01-access.ipynb")
     (done,) = publish.execute(_head(nb, _resolve_cell(nb)))
     assert "cpu(1) ($L10_PARAMS_CTX)" in code_texts(done)[-1]
+
+
+# ---- notebook 05 prints what the book prints ---------------------------------------------------
+
+BOOK = NOTEBOOKS.parent / "tests" / "data" / "d2l_parameters_mxnet.md"
+
+
+def book_cells():
+    """(id, kind, code) of every cell of the book kept in tests/data, in the book's order."""
+    text = BOOK.read_text(encoding="utf-8")
+    return re.findall(r"^## (\S+) · (chapter|class) · [^\n]*\n\n```python\n(.*?)\n```", text,
+                      flags=re.S | re.M)
+
+
+def test_book_cells_are_the_books_code_as_printed():
+    """Every cell of the book is in notebook 05, in the book's order, its code as printed."""
+    cells = book_cells()
+    assert len(cells) >= 16 and cells[0][0] == "imports", [c[0] for c in cells]
+    nb = _raw(NOTEBOOKS / "05-book.ipynb")
+    marked = [(c["metadata"]["d2l"], _source(c)) for c in nb["cells"] if "d2l" in c["metadata"]]
+    assert [m[0] for m in marked] == [c[0] for c in cells], "the book's cells, in the book's order"
+    for (cid, _, code), (_, source) in zip(cells, marked):
+        assert source == code, f"cell {cid!r} is not the book's code as printed:\n{source}"
+
+
+def _floats(text):
+    return [float(x) for x in re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?", text)]
+
+
+# What the book's text says each cell shows: shapes, the names listed, the rows printed.
+BOOK_SAYS = {
+    "mlp": lambda out, _: out.strip() == "(2, 1)",
+    "layer-params": lambda out, _: re.findall(r"Parameter (\S+) \(shape=(\([^)]*\))", out)
+    == [("dense1_weight", "(1, 8)"), ("dense1_bias", "(1,)")],
+    "bias": lambda out, _: "Parameter" in out and out.strip().endswith("array([0.]))"),
+    "grad": lambda out, _: _floats(out) == [0.0] * 8,
+    "all-params": lambda out, _: re.findall(r"Parameter (\S+) ", out)
+    == ["dense0_weight", "dense0_bias", "dense1_weight", "dense1_bias"],
+    "by-name": lambda out, _: out.strip() == "array([0.])",
+    "nested": lambda out, _: len(re.findall(r"\[[^\[\]]*\]", out)) == 2 and len(_floats(out)) == 20,
+    "nested-params": lambda out, _: "<bound method Block.collect_params" in out and re.findall(
+        r"Parameter (dense\d+)_weight \(shape=\((\d+), (\d+)\)", out)
+    == [(f"dense{i}", str(o), str(n)) for i, (o, n) in
+        zip(range(2, 11), [(32, 4)] + [(16, 32), (32, 16)] * 3 + [(16, 32), (10, 16)])],
+    "nested-index": lambda out, _: _floats(out) == [0.0] * 32,
+    "constant": lambda out, _: _floats(out) == [1.0] * 4,
+    "xavier-42": lambda out, _: _floats(out.splitlines()[-1]) == [42.0] * 8,
+    "myinit": lambda out, _: out.startswith("Init dense0_weight (8, 4)\nInit dense1_weight (1, 8)\n"),
+    "set-directly": lambda out, outs: (lambda row, mine: row[0] == 42 and len(row) == 4 and all(
+        abs(a - (b + 1)) < 1e-5 for a, b in zip(row[1:], mine[1:4])))(
+        _floats(out), _floats(outs["myinit"].split("array(")[1])),
+    "tied": lambda out, _: out.splitlines() == ["[ True  True  True  True  True  True  True  True]"] * 2,
+}
+
+
+def _book_outputs(nb):
+    """The text each cell of the book printed, by id."""
+    return {c.metadata["d2l"]: text(c) for c in nb.cells if "d2l" in c.metadata}
+
+
+@needs_kernel
+def test_notebook_05_prints_what_the_book_prints():
+    """The book's cells alone, in a fresh kernel (a fresh process, as the book runs), print
+    exactly what they print in notebook 05 between our cells, on its first and its second run;
+    and what they print is what the book's text says (shapes, names, the last row)."""
+    import nbformat
+
+    chapter = [(cid, code) for cid, kind, code in book_cells() if kind == "chapter"]
+    alone = nbformat.v4.new_notebook()
+    alone.cells = [nbformat.v4.new_code_cell(code, metadata={"d2l": cid}) for cid, code in chapter]
+    (done,) = publish.execute(alone)
+    book = _book_outputs(done)
+    for run in runs_twice("05-book.ipynb"):
+        ours = _book_outputs(run)
+        for cid, _ in chapter:
+            assert ours[cid] == book[cid], \
+                f"cell {cid!r} prints something else in notebook 05 than alone:\n{ours[cid]}\n---\n{book[cid]}"
+    assert set(BOOK_SAYS) <= set(book), set(BOOK_SAYS) - set(book)
+    for cid, says in BOOK_SAYS.items():
+        assert says(book[cid], book), f"cell {cid!r} does not show what the book says:\n{book[cid]}"
+
+
+# ---- every number and name the text cites comes from the run -----------------------------------
+
+CITED_NAME = re.compile(r"\b[a-z]+\d+(?:_[a-z]+)*\b")  # dense0, dense1_bias, sequential0
+CITED_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+\.\d+|\d{4,})(?![0-9])")
+YEAR = re.compile(r"(19|20)\d\d")
+
+
+def cited(source: str):
+    """The names (anywhere, inline code included) and the numbers (in the prose: with a decimal
+    point, a thousands comma or four digits and more, not a year) that a markdown cell cites."""
+    names = set(CITED_NAME.findall(source))
+    numbers = {n for n in CITED_NUMBER.findall(_prose(source)) if not YEAR.fullmatch(n)}
+    return names, numbers
+
+
+def _evidence(nb):
+    """The words and the numbers of a notebook's outputs and code (a check in the code is a
+    test of the quote against the run)."""
+    shown = "\n".join(text(c) + "\n" + c.source for c in nb.cells if c.cell_type == "code")
+    numbers = [float(x.replace(",", "")) for x in
+               re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?", shown)]
+    return set(re.findall(r"\w+", shown)), numbers
+
+
+def _named(name: str, words) -> bool:
+    """``dense0`` is shown by ``dense0`` or by a parameter name such as ``dense0_weight``."""
+    return name in words or any(w.startswith(name + "_") for w in words)
+
+
+def _shown(number: str, numbers) -> bool:
+    value = float(number.replace(",", ""))
+    places = len(number.split(".")[1]) if "." in number else 0
+    return any(abs(round(x, places) - value) < 1e-9 for x in numbers)
+
+
+def test_cited_finds_names_and_numbers():
+    names, numbers = cited("`0.1.0.bias` is `dense4_bias`; 2,560 of 5120 values, 0.147, "
+                           "in 2019, 8 × 4 = 32, N(0, 0.01²), 1e-6")
+    assert names == {"dense4_bias"} and numbers == {"2,560", "5120", "0.147", "0.01"}, (names, numbers)
+    assert _shown("0.147", [0.1474]) and not _shown("0.148", [0.1474]) and _shown("2,560", [2560.0])
+
+
+@needs_kernel
+@pytest.mark.parametrize("path", PATHS, ids=ids)
+def test_every_cited_name_and_number_is_printed(path):
+    """A name or a number the text cites is printed by a cell or checked in one (a number
+    rounded as the text rounds it)."""
+    first, _ = runs_twice(path.name)
+    words, numbers = _evidence(first)
+    missing = []
+    for i, cell in enumerate(first.cells):
+        if cell.cell_type != "markdown":
+            continue
+        names, quoted = cited(cell.source)
+        missing += [f"cell {i}: name {n}" for n in sorted(names) if not _named(n, words)]
+        missing += [f"cell {i}: number {q}" for q in sorted(quoted) if not _shown(q, numbers)]
+    assert not missing, "the text cites what no cell shows:\n" + "\n".join(missing)

@@ -143,7 +143,7 @@ def test_initialize_by_pattern_on_a_deferred_net(mode):
     assert list(used) == ["dense0_weight", "dense0_bias", "dense1_weight", "dense1_bias"]
     X = mx.np.ones((3, 5)) if npx.is_np_array() else nd.ones((3, 5))
     net(X)
-    assert check_init(net[0].weight, init.Xavier()).passed
+    assert check_init(net[0].weight, init.Xavier()).verdict != "fail"  # 20 values: no PASS yet
     assert (net[1].bias.data().asnumpy() == 1).all()
     assert "Xavier" in str(explain_init(net, init.Xavier()))
 

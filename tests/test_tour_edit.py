@@ -64,3 +64,21 @@ def test_tied_steps(tour):
     assert is_tied(net[1], net[2]) and not is_tied(net[1], t.ns["copied"])
     assert all(r.agree for r in tied_gradients(net, t.ns["x"]))
     assert net[1].weight.data()[0, 0].asscalar() == 200  # 100, then doubled by set_value
+
+
+def test_several_devices_explain_why_the_tied_gradients_differ(tour):
+    """The 100 of tie-same was written by hand into the current device's copy only: on two
+    devices the copies differ when tie-grad runs, their gradients too, and the text says so."""
+    t, out = tour
+    text = t.explain("tie-grad")
+    if len(t.ctx) == 1:
+        assert "differ" not in text
+        return
+    then = Tour(ctx="cpu:0,cpu:1")
+    then.run(stop="tie-grad")
+    w = then.ns["net"][1].weight
+    assert w.data(mx.cpu(0))[0, 0].asscalar() == 100 != w.data(mx.cpu(1))[0, 0].asscalar()
+    rows = [ln for ln in out["tie-grad"].splitlines() if ln.startswith(w.name)]
+    assert len({ln.split()[4] for ln in rows[:2]}) == 2, "the two devices' gradients differ"
+    assert "The rows of cpu(1) differ from those of cpu(0): the 100 written into net[1] by " \
+           "hand went to the copy on cpu(0) only." in text

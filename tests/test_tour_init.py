@@ -13,7 +13,6 @@ from l10_params.tour.initialize import STEPS
 KEYS = [s.key for s in all_steps()]
 
 
-
 def run_until(key, ctx="cpu"):
     """A tour run up to and including step ``key``; returns (tour, outputs by key)."""
     t = Tour(ctx=ctx)
@@ -107,8 +106,9 @@ def test_two_devices_same_rows_identical_copies():
 
 def test_fresh_process_prints_xavier_and_myinit_rows():
     out = subprocess.run([sys.executable, "-m", "l10_params", "tour", "--ctx", "cpu",
-                          "--step", str(KEYS.index("myinit") + 1)],
+                          "--from", "per-layer"],
                          capture_output=True, text=True, check=True).stdout
+    assert f"(steps 1 to {KEYS.index('per-layer')} ran first, without output" in out
     assert "[ 0.00512482 -0.06579044 -0.10849719" in out
     assert "Init dense0_weight (256, 20)\nInit dense1_weight (10, 256)" in out
     assert "[-5.3659673  7.5773945  8.986376" in out

@@ -5,17 +5,17 @@ copies; ``batch.py``: reading and writing many parameters with few engine operat
 one place that reads MXNet's private attributes. Everything else asks it for
 structural paths, parameter states, object identities and array conversions, so that a change
 in Gluon's private attributes is mended here once. It reads internals and never writes them.
-Names read: ``Block._children``, ``Block._reg_params``, ``HybridBlock._cached_op`` and
+Names read: ``Block._children``, ``Block._reg_params``, ``_forward_hooks`` and
+``_forward_pre_hooks``, ``ParameterDict._params``, ``HybridBlock._cached_op`` and
 ``_cached_graph``, ``Parameter._data``, ``_grad``, ``_deferred_init``, ``_stype``, ``_shape``,
 ``_ctx_list``, ``Trainer._kv_initialized`` and ``_update_on_kvstore``,
-``_differentiable``, ``_allow_deferred_init``, ``_trainer``, ``NDArray._fresh_grad``, MXNet's
-initializer registry. (``_initplan.py`` is the other side of the boundary: it replays
-Gluon's choice of initializer and reads ``Initializer._kwargs``.)
+``_differentiable``, ``_allow_deferred_init``, ``_trainer``, ``NDArray._fresh_grad``,
+``Initializer._kwargs`` and MXNet's initializer registry (docs/design.md lists them, with why).
 
 Arrays: with ``npx.set_np()`` on, parameters hold ``mx.np.ndarray`` and legacy ``nd``
 operators refuse them (and the reverse). ``to_numpy`` reads either kind; ``new_array``,
 ``as_current`` and ``uniform`` make arrays of the interface in force; nothing else in the
-package checks the mode. Those bridge functions live in ``_arrays.py`` and are re-exported
+package checks the mode. Those bridge functions live in ``arrays.py`` and are re-exported
 here: import them from ``_gluon``.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ from .arrays import (  # noqa: F401 - the array bridge, re-exported: import it f
     uniform,
     zeros,
 )
-from .batch import copies_of, copy_values  # noqa: F401
+from .batch import copies_of, copy_values, nonfinite_counts  # noqa: F401
 from .blocks import block_paths, blocks, own_params, owns_params, private_copy  # noqa: F401
 from .params import (  # noqa: F401
     DEFERRED,

@@ -92,3 +92,33 @@ def copy_values(pairs) -> None:
 
 def _nd(x):  # the legacy view of the same memory: stack and split take either kind so
     return x.as_nd_ndarray() if isinstance(x, mx.np.ndarray) else x
+
+
+def nonfinite_counts(arrays) -> List[int]:
+    """How many NaN or infinite entries each MXNet array (nd or mx.np) holds, in few engine
+    operations: float arrays of one shape, dtype and context are stacked and summed row by
+    row (a finite sum means every entry is finite); only an array whose sum is not finite
+    (a NaN or inf, or a sum that overflows) is counted exactly, in NumPy. Integer arrays
+    hold no NaN: 0."""
+    out = [0] * len(arrays)
+    groups: dict = {}
+    exact = []
+    for i, a in enumerate(arrays):
+        if np.dtype(a.dtype).kind != "f" or not a.size:
+            continue
+        if getattr(a, "stype", "default") != "default":  # row_sparse: read it as it is
+            exact.append(i)
+            continue
+        a = _nd(a)
+        key = (a.shape, a.dtype, a.context) if a.size < _DIRECT else ("alone", i)
+        groups.setdefault(key, []).append((i, a))
+    sums = []  # every sum queued before the first wait
+    for members in groups.values():
+        arrs = [a for _, a in members]
+        block = mx.nd.stack(*arrs, axis=0) if len(arrs) > 1 else arrs[0].expand_dims(0)
+        sums.append(([i for i, _ in members], block.reshape((len(arrs), -1)).sum(axis=1)))
+    for indices, total in sums:
+        exact += [i for i, s in zip(indices, total.asnumpy()) if not np.isfinite(s)]
+    for i in exact:
+        out[i] = int((~np.isfinite(arrays[i].asnumpy())).sum())
+    return out

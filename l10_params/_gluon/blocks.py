@@ -52,7 +52,8 @@ def private_copy(net: gluon.Block) -> gluon.Block:
 
     A hybridized block's cached graph and a Trainer hold C handles that cannot be copied:
     the copy gets none (no Trainer; imperative mode again with the public
-    ``hybridize(active=False)``).
+    ``hybridize(active=False)``). The user's forward hooks and pre-hooks stay with ``net``:
+    the copy starts with none, so a forward of the copy runs none of the user's code.
     """
     memo = {}
     for _, b in blocks(net):
@@ -60,6 +61,10 @@ def private_copy(net: gluon.Block) -> gluon.Block:
             value = getattr(b, attr, None)
             if value is not None:
                 memo[id(value)] = None if attr == "_cached_op" else ()
+        for attr in ("_forward_hooks", "_forward_pre_hooks"):  # the copy gets empty ones
+            hooks = getattr(b, attr, None)
+            if hooks is not None:
+                memo[id(hooks)] = OrderedDict()
     for p in iter_params(net):  # a Trainer (its KVStore holds C handles) stays with net
         if getattr(p, "_trainer", None) is not None:
             memo[id(p._trainer)] = None

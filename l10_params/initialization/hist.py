@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _gluon
 from .._text import brief, format_shape
-from .._validate import as_param_dict, require_params, require_target, require_values
+from .._validate import as_param_dict, number, require_params, require_target, require_values
 from ..access import select as _select
 
 
@@ -18,7 +18,8 @@ def hist(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
     ``net`` is a Block, a ParameterDict or a Parameter; ``select``, ``exclude`` and ``by``
     choose as :func:`l10_params.select` does (a pattern matching nothing is a ``ValueError``).
     The values come from the first context's copy; NaN and inf entries cannot be placed on
-    the axis and are counted in the legend instead. Nothing is shown: no ``plt.show()``.
+    the axis and are counted in the legend instead. ``bins`` is a whole number >= 1 (a NumPy
+    integer too; a float is a ``TypeError``). Nothing is shown: no ``plt.show()``.
 
     >>> import matplotlib
     >>> matplotlib.use('Agg')
@@ -29,8 +30,7 @@ def hist(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
     ['dense0_weight (256, 20)', 'dense1_weight (10, 256)']
     """
     require_target(net)
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
-        raise ValueError(f"bins must be a positive int such as 50, not {bins!r}")
+    bins = number(bins, "bins", "hist", whole=True, low=1, note=", e.g. bins=50")
     net = as_param_dict(net)  # a Parameter, with or without select, as everywhere else
     require_params(net)
     params = list(_select(net, select, exclude=exclude, by=by).values())

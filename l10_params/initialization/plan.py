@@ -22,6 +22,7 @@ from mxnet import autograd, gluon, init, nd
 
 from .. import _gluon
 from .._text import brief, complaint, format_shape
+from .._validate import nonfinite_message, storable
 
 SUFFIXES = (("weight", "_init_weight"), ("bias", "_init_bias (0)"), ("gamma", "_init_gamma (1)"),
             ("beta", "_init_beta (0)"), ("min", "_init_zero (0)"), ("max", "_init_one (1)"))
@@ -32,8 +33,9 @@ def as_initializer(value: Any, what: str = "init"):
     if isinstance(value, init.Initializer):
         return value
     if isinstance(value, type) and issubclass(value, init.Initializer):
+        call = f"{'init.' if value.__module__.startswith('mxnet.') else ''}{value.__name__}()"
         raise TypeError(f"{what} is the class {value.__name__}, not an initializer; "
-                        f"create one by calling it: init.{value.__name__}()")
+                        f"create one by calling it: {call}")
     if isinstance(value, str):
         if value.lower() not in _gluon.initializer_names():
             raise ValueError(f"{what} {value!r} is not an initializer name MXNet knows; known "
@@ -125,6 +127,39 @@ def fit_error(pl: Plan) -> Optional[str]:
     return None
 
 
+def check_constant(pl: Plan, allow_nonfinite: bool) -> None:
+    """A Constant's value must be one the parameter's dtype holds as it is (no wrap, no cut
+    fraction, no overflow to inf), and finite unless ``allow_nonfinite``: checked before
+    anything runs, also for a deferred parameter whose values come at the first forward."""
+    obj, method = pl.runner
+    if method != "_init_weight" or not isinstance(obj, init.Constant):
+        return
+    value = obj.value
+    value = _gluon.to_numpy(value) if _gluon.is_mx_array(value) else value
+    try:
+        storable(value, pl.param.dtype, f"the value of {pl.runs()} for {pl.param.name!r}",
+                 allow_nonfinite=allow_nonfinite)
+    except ValueError as e:
+        raise ValueError(f"{e}; nothing was changed") from None
+
+
+def check_finite(plans, allow_nonfinite: bool) -> None:
+    """Refuse computed values that hold NaN or inf (an initializer's draw), unless allowed."""
+    done = [pl for pl in plans if pl.value is not None]
+    if allow_nonfinite or not done:
+        return
+    bad = [(pl, n) for pl, n in zip(done, _gluon.nonfinite_counts([pl.value for pl in done]))
+           if n]
+    if bad:
+        pl, n = bad[0]
+        more = (f" (and {len(bad) - 1} more parameter(s): "
+                f"{', '.join(q.param.name for q, _ in bad[1:4])}{', ...' if len(bad) > 4 else ''})"
+                if len(bad) > 1 else "")
+        raise ValueError(nonfinite_message(
+            f"what {pl.runs()} computes for {pl.param.name!r} has {n:,} entries that are NaN "
+            f"or infinite{more}") + "; nothing was changed")
+
+
 def compute(pl: Plan) -> None:
     """Run the plan into a new CPU array (Gluon's own call, the same draws); store ``.value``."""
     p = pl.param
@@ -172,8 +207,11 @@ def _restore(p: gluon.Parameter, saved) -> None:
         p.data(c)[:] = _gluon.new_array(v, ctx=c)
 
 
-def apply(plans) -> None:
+def apply(plans, allow_nonfinite: bool = False) -> None:
     """Check every plan, compute every known-shape value, then write them all (or none).
+
+    A Constant whose value the dtype cannot hold, and computed values with NaN or inf (unless
+    ``allow_nonfinite``), are refused before anything is written.
 
     Should a write still fail (Gluon's ``initialize`` drops the old values before it runs),
     the parameters already written are put back, and the error says nothing was changed.
@@ -182,9 +220,11 @@ def apply(plans) -> None:
         err = fit_error(pl)
         if err:
             raise ValueError(err + "; nothing was changed")
+        check_constant(pl, allow_nonfinite)
     for pl in plans:
         if _gluon.known_shape(pl.param):
             compute(pl)
+    check_finite(plans, allow_nonfinite)
     saved = [(pl.param, _backup(pl.param)) for pl in plans]
     try:
         for pl in plans:

@@ -18,7 +18,7 @@ from mxnet import gluon
 from .. import _gluon
 from .._table import Table
 from .._text import brief, compile_pattern, format_shape
-from .._validate import require_initialized, require_target
+from .._validate import flag, require_initialized, require_target
 from ..access import select as _select
 from ..devices import CtxSpec, resolve_ctx
 from .plan import apply, as_initializer, describe, fit_error, plan
@@ -31,7 +31,7 @@ def _ctx_for(p: gluon.Parameter, ctx) -> list:
 
 def reinitialize(net, init=None, select: Optional[str] = None, *,
                  exclude: Optional[str] = None, by: str = "name", ctx: CtxSpec = None,
-                 override: bool = False) -> List[str]:
+                 override: bool = False, allow_nonfinite: bool = False) -> List[str]:
     """Re-initialize the selected parameters as ``initialize(init, force_reinit=True)`` does.
 
     ``net`` is a net, a ParameterDict or one Parameter; ``select``, ``exclude`` and ``by``
@@ -40,8 +40,11 @@ def reinitialize(net, init=None, select: Optional[str] = None, *,
     keeps its ``'zeros'``). With ``override=True`` ``init`` applies to every selected parameter,
     biases included (``param.initialize(init=init, force_reinit=True)``). No warnings; each
     parameter stays on its contexts unless ``ctx`` is given (through ``resolve_ctx``), and all
-    its copies get the same values. ``init=None`` is Gluon's default, ``Uniform(0.07)``. A
-    parameter never initialized is a ``RuntimeError`` (there is nothing to re-initialize and no
+    its copies get the same values. ``init=None`` is Gluon's default, ``Uniform(0.07)``. New
+    values with NaN or inf (``init.Constant(nan)``) are a ``ValueError`` unless
+    ``allow_nonfinite=True``; a Constant an integer dtype cannot hold as it is (out of range,
+    a fraction) or too large for a float dtype is a ``ValueError`` always. A parameter never
+    initialized is a ``RuntimeError`` (there is nothing to re-initialize and no
     context to keep): call ``net.initialize`` or ``initialize_by_pattern`` first. Returns the
     names re-initialized.
 
@@ -57,6 +60,8 @@ def reinitialize(net, init=None, select: Optional[str] = None, *,
     array([1., 1.], dtype=float32)
     """
     require_target(net, "net")
+    override = flag(override, "override", "reinitialize")
+    allow_nonfinite = flag(allow_nonfinite, "allow_nonfinite", "reinitialize")
     if init is not None:
         init = as_initializer(init)
     elif override:
@@ -73,7 +78,7 @@ def reinitialize(net, init=None, select: Optional[str] = None, *,
     plans = [plan(p, default, explicit=init if override else None) for p in params]
     for pl in plans:
         pl.ctx = _ctx_for(pl.param, ctx)
-    apply(plans)
+    apply(plans, allow_nonfinite)
     return [p.name for p in params]
 
 
@@ -92,7 +97,8 @@ def _rules(rules) -> List[Tuple[str, object]]:
     return out
 
 
-def initialize_by_pattern(net, rules, *, default=None, ctx: CtxSpec = None) -> Dict[str, str]:
+def initialize_by_pattern(net, rules, *, default=None, ctx: CtxSpec = None,
+                          allow_nonfinite: bool = False) -> Dict[str, str]:
     """Initialize each parameter with the first rule whose pattern matches its name.
 
     ``rules`` is a dict or a list of ``(pattern, initializer)``; patterns are Gluon's
@@ -101,9 +107,10 @@ def initialize_by_pattern(net, rules, *, default=None, ctx: CtxSpec = None) -> D
     (``param.initialize(init=..., force_reinit=True)``); with ``default=None`` those keep
     Gluon's choice (their own initializer, else ``Uniform(0.07)``). Everything is checked
     first: an invalid or unmatched pattern, a rule that earlier rules shadow completely, an
-    initializer that does not fit its parameter (Xavier on a bias) is a ``ValueError`` and
-    nothing changes. On a deferred net the choices wait for the first forward (as long as no
-    later ``net.initialize()`` replaces them). Returns ``{name: initializer used}``.
+    initializer that does not fit its parameter (Xavier on a bias), values with NaN or inf
+    (unless ``allow_nonfinite=True``) are a ``ValueError`` and nothing changes. On a
+    deferred net the choices wait for the first forward (as long as no later
+    ``net.initialize()`` replaces them). Returns ``{name: initializer used}``.
 
     >>> from l10_params import fresh_names
     >>> with fresh_names():
@@ -116,6 +123,7 @@ def initialize_by_pattern(net, rules, *, default=None, ctx: CtxSpec = None) -> D
     array([1., 1., 1., 1.], dtype=float32)
     """
     require_target(net, allow_param=False)
+    allow_nonfinite = flag(allow_nonfinite, "allow_nonfinite", "initialize_by_pattern")
     rules = _rules(rules)
     if default is not None:
         default = as_initializer(default, "default")
@@ -135,7 +143,7 @@ def initialize_by_pattern(net, rules, *, default=None, ctx: CtxSpec = None) -> D
              for n, p in params.items()]
     for pl in plans:
         pl.ctx = _ctx_for(pl.param, ctx)
-    apply(plans)
+    apply(plans, allow_nonfinite)
     return {pl.param.name: pl.runs() for pl in plans}
 
 

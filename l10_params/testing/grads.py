@@ -7,7 +7,7 @@ import numpy as np
 from mxnet import gluon
 
 from .._text import format_shape
-from .._validate import require_net
+from .._validate import number, require_net
 from ..sharing import tied_gradients
 from ._common import as_numpy
 from ._common import paths as _paths
@@ -86,6 +86,8 @@ def assert_grad_is_sum(net, X, grads: Optional[Dict[str, object]] = None, *,
 likely mistake: it is 2 times the sum: gradients added up over several backward passes ...
     """
     require_net(net, call="assert_grad_is_sum", why="e.g. assert_grad_is_sum(net, X)")
+    rtol = number(rtol, "rtol", "assert_grad_is_sum", low=0)
+    atol = number(atol, "atol", "assert_grad_is_sum", low=0)
     if grads is not None and not isinstance(grads, dict):
         raise TypeError(f"grads must be a dict {{structural path: gradient}}, e.g. "
                         f"{{'1.weight': g}}, not {type(grads).__name__}")
@@ -152,6 +154,8 @@ def assert_grad_norms(net, reported: Dict[str, float], *, rtol: float = 1e-4,
     """
     require_net(net, call="assert_grad_norms",
                 why="e.g. assert_grad_norms(net, {'0.weight': 1.5})")
+    rtol = number(rtol, "rtol", "assert_grad_norms", low=0)
+    atol = number(atol, "atol", "assert_grad_norms", low=0)
     if not isinstance(reported, dict):
         raise TypeError(f"reported must be a dict {{structural path: norm}}, e.g. "
                         f"{{'0.weight': 0.12}}, not {type(reported).__name__}")

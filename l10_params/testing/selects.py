@@ -5,7 +5,7 @@ from typing import Iterable, Optional
 
 from .. import _gluon
 from .._text import compile_pattern
-from .._validate import require_target
+from .._validate import flag, require_target
 from ..access import select as _select
 from ._common import chosen, labels
 from ._common import paths as _paths
@@ -76,6 +76,7 @@ def assert_frozen(net, select: Optional[str] = None, *, exclude: Optional[str] =
     AssertionError: 2 of 4 parameters are frozen (grad_req 'null') but should train: \
 dense0_weight (0.weight), dense0_bias (0.bias); unfreeze them: unfreeze(net, pattern) ...
     """
+    frozen = flag(frozen, "frozen", "assert_frozen")
     params = chosen(net, select, "net", exclude=exclude, by=by)
     if not frozen:  # BatchNorm's running statistics, constants: 'null' by nature, not blamed
         params = [p for p in params if _gluon.differentiable(p)]

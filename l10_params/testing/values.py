@@ -7,7 +7,7 @@ import numpy as np
 from mxnet import gluon
 
 from .. import _values as _cmp
-from .._validate import require_target
+from .._validate import number, require_target, require_values
 from ..editing import Snapshot, snapshot
 from ..initialization import check_init
 from ..initialization.plan import describe
@@ -66,12 +66,11 @@ def assert_init_matches(net, init, select: Optional[str] = None, *,
     """
     params = chosen(net, select, "net", exclude=exclude, by=by)
     names, fails, what = labels(net), [], describe(init)
+    where = {r.name: r.path for r in summary(net).rows}
+    for p in params:  # no values yet: the one RuntimeError, before any check runs
+        require_values(p, where.get(p.name))
     for p in params:
-        try:
-            c = check_init(p, init)
-        except RuntimeError as e:  # no values yet: a failed claim, with check_init's fix
-            fails.append(f"  {names[p.name]}: {e}")
-            continue
+        c = check_init(p, init)
         what = c.initializer
         if not c.passed:
             fails.append(f"  {c} [{names[p.name]}]")
@@ -113,6 +112,8 @@ def assert_params_equal(a, b, select: Optional[str] = None, *, exclude: Optional
       1.bias on cpu(1): 1 of 10 values differ, largest 0.5 at [3]
     to make b equal a, copy_params(a, b); ...
     """
+    rtol = number(rtol, "rtol", "assert_params_equal", low=0)
+    atol = number(atol, "atol", "assert_params_equal", low=0)
     for x, side in ((a, "a"), (b, "b")):
         if not isinstance(x, (gluon.Block, gluon.ParameterDict, gluon.Parameter, Snapshot)):
             raise TypeError(f"assert_params_equal takes nets, layers, Parameters or Snapshots, "

@@ -1,13 +1,15 @@
-"""The lecture as ordered steps: each has a one-line explanation (English, 中文), the code
+"""The lecture as ordered steps: each has a title and an explanation (English, 中文), the code
 it runs and, when run, the real output of that code. ``step.py`` holds ``Step``;
-``access``, ``initialize`` and ``edit`` hold the steps of each part of the lecture.
+``access``, ``initialize`` and ``edit`` hold the steps of each part of the lecture;
+``screen`` lays them out for a terminal.
 
 The code of every step is executed as written, in one namespace shared by all steps, as
 cells of a notebook are: the value of a step's last expression is printed, and an error a
 step means to show is printed as ``TypeName: message``. The whole tour runs inside
 ``fresh_names()`` with the default context set to the first chosen context, so in any
 process its names start at ``dense0`` and, from ``mx.random.seed(0)`` (MXNet's default
-seed), its numbers are the 2019 lecture's.
+seed), its numbers are the 2019 lecture's. Showing step N alone (``--step N``) or from step N
+on (``--from N``) runs the steps before it first, without output: step N uses what they made.
 
 NumPy mode: the steps are the 2019 lecture's code, written for the legacy ``nd`` interface
 (``nd.random.uniform``, ``.asnumpy()`` on ``nd`` results). When ``npx.set_np()`` is on, the
@@ -19,21 +21,37 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import importlib
 import io
+import shutil
 import sys
 import traceback
-from typing import Dict, List, Optional, TextIO
+from typing import Callable, Dict, List, Optional, TextIO, Union
 
-from .. import _gluon
+from .. import _gluon, _table
 from ..devices import CtxSpec, resolve_ctx
 from ..lecture import fresh_names
-from . import access, edit, initialize
-from .step import Step
+from . import screen
+from .step import PARTS, Step
 
 
 def all_steps() -> List[Step]:
     """Every step, in the lecture's order: access, then initialize, then edit and tie."""
-    return [*access.STEPS, *initialize.STEPS, *edit.STEPS]
+    return [s for part in PARTS for s in importlib.import_module(f"{__name__}.{part}").STEPS]
+
+
+def step_number(spec: Union[int, str, None], steps: List[Step], what: str = "step") -> int:
+    """The number (1-based) of the step ``spec``: its number or its key ('edit-diff')."""
+    keys = [s.key for s in steps]
+    if isinstance(spec, str) and spec in keys:
+        return keys.index(spec) + 1
+    if isinstance(spec, str) and spec.strip().isdigit():
+        spec = int(spec)
+    if isinstance(spec, bool) or not isinstance(spec, int) or not 1 <= spec <= len(steps):
+        raise ValueError(f"{what} must be a whole number from 1 to {len(steps)} or a step's "
+                         f"name such as {keys[0]!r}, not {spec!r} (the steps: l10-params tour "
+                         "--help)")
+    return spec
 
 
 def namespace(ctx) -> Dict[str, object]:
@@ -88,49 +106,113 @@ class Tour:
         self.lang = lang
         self.steps = all_steps()
         self.ns = namespace(self.ctx)
+        self.facts: Dict[str, Dict[str, object]] = {}  # step key -> what its text quotes
 
-    def validate_stop(self, stop: Optional[int]) -> None:
-        """Raise ValueError unless ``stop`` is None or a step number of this tour."""
-        n = len(self.steps)
-        if stop is not None and (isinstance(stop, bool) or not isinstance(stop, int)
-                                 or not 1 <= stop <= n):
-            raise ValueError(f"step must be a whole number from 1 to {n}, not {stop!r}")
+    def explain(self, key: str, lang: Optional[str] = None) -> str:
+        """The explanation of step ``key`` (which ran) in ``lang`` (default: the tour's)."""
+        step = self.steps[step_number(key, self.steps) - 1]
+        return step.explain(lang or self.lang, self.facts.get(step.key))
 
-    def run(self, stop: Optional[int] = None, out: Optional[TextIO] = None) -> List[str]:
-        """Run steps 1..stop (all by default); write each one to ``out`` if given."""
+    def run(self, stop=None, out: Optional[TextIO] = None, *, start=1,
+            width: Optional[int] = None, height: Optional[int] = None,
+            pause: Optional[Callable[[str, int], bool]] = None) -> List[str]:
+        """Run steps 1..``stop`` (all by default; a number or a key) and return their outputs.
+
+        Steps ``start``..``stop`` are written to ``out`` if given, laid out for ``width``
+        columns (default: ``_table.text_width()``); the steps before ``start`` run without
+        output. If ``pause`` is given, ``pause('step', next)`` is called after each step
+        written but the last, and ``pause('output', i)`` before the output of a step taller
+        than ``height`` lines (so that its explanation and code can be read first); False
+        stops the run there.
+        """
         import mxnet as mx
 
-        self.validate_stop(stop)
         n = len(self.steps)
+        stop = n if stop is None else step_number(stop, self.steps)
+        start = step_number(start, self.steps, "start")
+        if start > stop:
+            raise ValueError(f"start={start} comes after stop={stop}; show steps in order")
+        width = width or _table.text_width()
         outputs = []
         mx.random.seed(0)  # MXNet's default seed: the lecture's stream in any process
-        with _gluon.legacy_mode(), fresh_names(), self.ctx[0]:  # the lecture's nd code
-            for i, step in enumerate(self.steps[: stop or n], 1):
-                if out is not None:
-                    out.write(f"\n── {i}/{n} {step.key} ──\n{step.explain(self.lang)}\n")
-                    code = "".join(f"    {ln}\n" for ln in step.code.splitlines())
-                    out.write(f"In [{i}]:\n{code}")
-                    out.flush()
+        with _gluon.legacy_mode(), fresh_names(), self.ctx[0], _table.fitting(width):
+            for i, step in enumerate(self.steps[:stop], 1):
                 result = run_code(step.code, self.ns, step.expect_error)
                 outputs.append(result)
-                if out is not None and result:
-                    out.write(f"Out[{i}]:\n{result.lstrip(chr(10))}\n")
+                if step.facts is not None:  # read now: later steps change the namespace
+                    self.facts[step.key] = step.facts(self.ns)
+                if out is None or i < start:
+                    continue
+                head, body = screen.step(i, n, step, self.lang, self.explain(step.key), result,
+                                         width)
+                out.write("\n" + head + "\n")
+                # the step, a blank line above it, a blank line and a prompt below it
+                lines = head.count("\n") + body.count("\n") + 2
+                tall = height is not None and lines + 3 > height
+                if body and pause is not None and tall and not pause("output", i):
+                    break
+                out.write(body + "\n" if body else "")
+                out.flush()
+                if pause is not None and i < stop and not pause("step", i + 1):
+                    break
         return outputs
 
 
-def main(ctx: CtxSpec = None, lang: str = "en", stop: Optional[int] = None,
-         out: Optional[TextIO] = None) -> None:
-    """Print the tour: its header, then every step's explanation, code and output."""
+def main(ctx: CtxSpec = None, lang: str = "en", step=None, start=None, stop=None,
+         pause: bool = False, out: Optional[TextIO] = None, width: Optional[int] = None,
+         height: Optional[int] = None, answers: Optional[TextIO] = None) -> None:
+    """Print the tour: its header, then each step's explanation, code and output.
+
+    ``step`` shows that step alone; ``start`` and ``stop`` the steps from ``start`` (default
+    1) to ``stop`` (default the last), each a number or a key; the steps before the first one
+    shown run first, without output. ``pause`` waits for Enter (a line of ``answers``,
+    default stdin) between steps, and before the output of a step taller than ``height``
+    lines (default: the terminal's, when ``out`` is one); 'q' or the end of ``answers``
+    stops there.
+    """
+    show(Tour(ctx=ctx, lang=lang), step, start, stop, pause, out, width, height, answers)
+
+
+def show(tour: Tour, step=None, start=None, stop=None, pause: bool = False,
+         out: Optional[TextIO] = None, width: Optional[int] = None,
+         height: Optional[int] = None, answers: Optional[TextIO] = None) -> None:
+    """``main`` for a ``tour`` already made (the command line makes it first: a wrong
+    ``ctx`` is then a usage error, and an error inside a step is not)."""
     out = out or sys.stdout
-    tour = Tour(ctx=ctx, lang=lang)
-    tour.validate_stop(stop)
-    head = {"en": "Managing Parameters: the lecture, step by step",
-            "zh": "管理参数：逐步重现课程内容"}[lang]
-    out.write(f"{head}\ncontext: {tour.ctx.reason}\n"
-              "(names restart at dense0 and the seed is MXNet's default, mx.random.seed(0))\n")
-    if _gluon.numpy_mode():
-        out.write({"en": "(NumPy mode, npx.set_np(), is on: the steps are the lecture's legacy "
-                         "nd code, so the tour switches it off while it runs and back on after)\n",
-                   "zh": "（当前开启了 NumPy 模式 npx.set_np()：各步骤是课程中使用旧版 nd "
-                         "接口的代码，所以导览运行期间会暂时关闭它，结束后再重新打开）\n"}[lang])
-    tour.run(stop=stop, out=out)
+    if step is not None and (start is not None or stop is not None):
+        raise ValueError("give step (one step) or start and stop (a range of steps), not both")
+    if step is not None:
+        first = last = step_number(step, tour.steps)
+    else:
+        first = 1 if start is None else step_number(start, tour.steps, "start")
+        last = len(tour.steps) if stop is None else step_number(stop, tour.steps, "stop")
+    width = width or _table.text_width()
+    if height is None and _isatty(out):
+        height = shutil.get_terminal_size().lines
+    n = len(tour.steps)
+    out.write(screen.header(tour.ctx, tour.lang, width, _gluon.numpy_mode(), first) + "\n")
+    tour.run(stop=last, out=out, start=first, width=width, height=height,
+             pause=_pauser(tour.lang, n, out, answers or sys.stdin) if pause else None)
+
+
+def _isatty(f) -> bool:
+    return bool(getattr(f, "isatty", lambda: False)())
+
+
+def _pauser(lang: str, n: int, out: TextIO, answers: TextIO) -> Callable[[str, int], bool]:
+    """A prompt; Enter goes on, 'q' or the end of input stops (and says how to go on)."""
+    live = _isatty(out) and _isatty(answers)
+
+    def pause(kind: str, i: int) -> bool:
+        out.write("\n" + screen.say(f"pause-{kind}", lang, i=i, n=n))
+        out.flush()
+        answer = answers.readline()
+        if answer.strip().lower() in ("q", "quit") or not answer:
+            out.write(("\n" if not answer else "")
+                      + screen.say(f"stopped-{kind}", lang, i=i, n=n) + "\n")
+            return False
+        # a terminal: the prompt and the blank line before it go away
+        out.write("\x1b[1A\x1b[2K\x1b[1A" if live else "\n")
+        return True
+
+    return pause
