@@ -88,13 +88,16 @@ def probe(command):
 
 
 def expand(candidates):
-    """Commands to try for a --python value: '3.12' stands for python3.12 and pyenv's 3.12.x."""
+    """Commands to try for a --python value: '3.12' and 'python3.12' stand for python3.12 on
+    PATH, then pyenv's 3.12.x (whose shim refuses a version that pyenv has not selected)."""
     pyenv = pathlib.Path(os.environ.get("PYENV_ROOT", pathlib.Path.home() / ".pyenv"))
     commands = []
     for token in candidates.split():
-        if re.fullmatch(r"3\.\d+", token):
-            commands.append(f"python{token}")
-            commands += [str(p) for p in sorted(pyenv.glob(f"versions/{token}.*/bin/python3"))]
+        version = re.fullmatch(r"(?:python)?(3\.\d+)", token)
+        if version:
+            commands.append(f"python{version.group(1)}")
+            commands += [str(p) for p in
+                         sorted(pyenv.glob(f"versions/{version.group(1)}.*/bin/python3"))]
         else:
             commands.append(token)
     return commands
