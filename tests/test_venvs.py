@@ -188,7 +188,7 @@ def test_another_python_rebuilds_only_a_venv_with_nothing_a_person_added(small, 
                    check=True)
     status, out, err = tool(small, "--python", other, "--extras", "")
     assert status == 1 and out == ""
-    assert re.fullmatch(rf"{re.escape(str(small))}: {re.escape(str(small))} is Python "
+    assert re.fullmatch(rf"{re.escape(str(small))}: this venv is Python "
                         rf"{have[0]}\.{have[1]}, you asked for Python {re.escape(other)}, and it "
                         r"has packages make install did not put there \(l10-person-made\): "
                         rf"nothing changed; move it aside \(mv {re.escape(str(small))} "

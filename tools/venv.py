@@ -456,7 +456,7 @@ def choose_interpreter(args, venv, want_line):
     if venv_python_version(venv):
         found = probe(str(venv / "bin" / "python"))
         if found and want_line and not line_fits(want_line, found[1]):
-            raise Refused(f"{venv} is Python {version_text(found[1][:2])}, which has no NumPy "
+            raise Refused(f"this venv is Python {version_text(found[1][:2])}, which has no NumPy "
                           f"{want_line} wheels ({line_range(want_line)}); add "
                           "PYTHON=/path/to/another/python to rebuild it")
         if found:
@@ -478,9 +478,9 @@ def replace_other_python(venv, stamp, version):
         what = (f"packages make install did not put there ({', '.join(extra[:4])}"
                 f"{', ...' if len(extra) > 4 else ''})" if stamp else
                 "no record of what make install put there")
-        raise Refused(f"{venv} is {was}, you asked for Python {version_text(version[:2])}, and "
-                      f"it has {what}: nothing changed; move it aside (mv {venv} {venv}-old) or "
-                      "remove it, then run make again")
+        raise Refused(f"this venv is {was}, you asked for Python {version_text(version[:2])}, "
+                      f"and it has {what}: nothing changed; move it aside (mv {venv} {venv}-old) "
+                      "or remove it, then run make again")
     say(f"{venv} is {was}; rebuilding it with Python {version_text(version)} (it holds nothing "
         "but what make install put there)")
     shutil.rmtree(venv)
