@@ -6,25 +6,31 @@ with nbconvert, so what a slide or a page shows is what ran.
 
     python notebooks/publish.py slides --lang en   # build/slides/en/NN-topic.slides.html
     python notebooks/publish.py slides --lang zh   # build/slides/zh/...: the Chinese cells only
-    python notebooks/publish.py site               # build/site/index.html and NN-topic.html
+    python notebooks/publish.py site               # build/site/{en,zh}/: pages, decks, index
 
-A deck keeps the cells tagged ``lang-<lang>`` (and the untagged code cells) and drops the
-other language's with nbconvert's ``TagRemovePreprocessor``. It needs no network: reveal.js
-comes from the ``sphinx-revealjs`` package (the ``notebooks`` extra) and is copied next to the
-decks as ``build/slides/reveal.js/``. An executed copy is reused while it is newer than its
-notebook and the library; ``--force`` executes again.
+A deck or a page speaks one language: it is made from a copy of the notebook that keeps the
+cells tagged ``lang-<lang>`` and the code cells and leaves out the other language's cells and
+the test-only cells (slide type ``skip``) BEFORE nbconvert computes where the slides begin and
+end, so both languages get the same slides and every code cell sits in one. Nothing is loaded
+from the network: reveal.js comes from the ``sphinx-revealjs`` package (the ``notebooks``
+extra) and is copied next to the decks as ``reveal.js/``; figures are embedded PNGs. An
+executed copy is reused while it is newer than its notebook, the library and the figure style;
+``--force`` executes again.
 """
 from __future__ import annotations
 
 import argparse
 import copy
 import html
+import os
 import re
 import shutil
 import sys
 import time
+import unicodedata
+from collections import Counter
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence
 
 import nbformat
 from nbclient import NotebookClient
@@ -33,9 +39,13 @@ NOTEBOOKS = Path(__file__).resolve().parent
 ROOT = NOTEBOOKS.parent
 BUILD = ROOT / "build"
 TEMPLATES = NOTEBOOKS / "templates"
+# matplotlib's settings for every figure a deck or a page shows (text readable on a slide)
+FIGURE_STYLE = TEMPLATES / "matplotlibrc"
 KERNEL = "l10-params"
 LANGS = ("en", "zh")
+LANG_NAMES = {"en": "English", "zh": "中文"}
 REVEAL_DIR = "reveal.js"  # next to the language folders: build/slides/reveal.js/
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 800
 
 
 def notebook_paths(folder: Path = NOTEBOOKS) -> List[Path]:
@@ -49,11 +59,13 @@ def execute(nb, *, runs: int = 1, kernel_name: str = KERNEL, cwd: Path = NOTEBOO
 
     Returns a copy of the notebook after each run (the tests compare two runs; publishing
     uses one). A cell that raises stops everything with nbclient's ``CellExecutionError``.
+    The kernel draws figures with ``templates/matplotlibrc`` (``$MATPLOTLIBRC``).
     """
     client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout,
                             resources={"metadata": {"path": str(cwd)}})
+    env = {**os.environ, "MATPLOTLIBRC": str(FIGURE_STYLE)}
     copies = []
-    with client.setup_kernel():
+    with client.setup_kernel(env=env):
         for _ in range(runs):
             for i, cell in enumerate(nb.cells):
                 if cell.cell_type == "code":
@@ -62,8 +74,10 @@ def execute(nb, *, runs: int = 1, kernel_name: str = KERNEL, cwd: Path = NOTEBOO
     return copies
 
 
-def _library_mtime() -> float:
-    return max((p.stat().st_mtime for p in (ROOT / "l10_params").rglob("*.py")), default=0.0)
+def _inputs_mtime() -> float:
+    """The newest of the library's modules and the figure style: what every run depends on."""
+    files = [*(ROOT / "l10_params").rglob("*.py"), FIGURE_STYLE]
+    return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
 
 
 def execute_all(paths: Iterable[Path], out: Path = BUILD / "executed", *,
@@ -74,7 +88,7 @@ def execute_all(paths: Iterable[Path], out: Path = BUILD / "executed", *,
     for path in paths:
         target = out / path.name
         fresh = (target.exists() and target.stat().st_mtime > path.stat().st_mtime
-                 and target.stat().st_mtime > _library_mtime())
+                 and target.stat().st_mtime > _inputs_mtime())
         if force or not fresh:
             start = time.perf_counter()
             nb = nbformat.read(str(path), as_version=4)
@@ -82,6 +96,37 @@ def execute_all(paths: Iterable[Path], out: Path = BUILD / "executed", *,
             print(f"executed {path.name} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
         done.append(target)
     return done
+
+
+def slide_type(cell) -> str:
+    return cell.metadata.get("slideshow", {}).get("slide_type", "-")
+
+
+def one_language(nb, lang: str):
+    """A copy of ``nb`` as a deck or a page in ``lang`` shows it.
+
+    Left out: markdown tagged with another language, and the cells only a test needs (slide
+    type ``skip``: the asserts, the imports, the hosted-install cell). The copy's ``title``
+    is the notebook's ``# `` heading in ``lang``.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+    others = {f"lang-{x}" for x in LANGS if x != lang}
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if slide_type(c) != "skip"
+                and not others & set(c.metadata.get("tags", []))]
+    nb.metadata["title"] = title(nb, lang)
+    return nb
+
+
+def title(nb, lang: str) -> str:
+    """The first ``# `` heading of the markdown tagged ``lang-<lang>`` ('' if none)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and f"lang-{lang}" in cell.metadata.get("tags", []):
+            m = re.match(r"#\s+(.+)", cell.source)
+            if m:
+                return m.group(1).strip()
+    return ""
 
 
 def _reveal_source() -> Path:
@@ -106,59 +151,162 @@ def copy_reveal(dest: Path) -> Path:
 def slides(executed: Sequence[Path], out: Path, lang: str) -> List[Path]:
     """One reveal.js deck per executed notebook in ``out/<lang>/NN-topic.slides.html``."""
     from nbconvert.exporters import SlidesExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
 
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
     copy_reveal(out / REVEAL_DIR)
-    other = {f"lang-{x}" for x in LANGS if x != lang}
     exporter = SlidesExporter(template_name="l10_reveal", extra_template_basedirs=[str(TEMPLATES)],
-                              reveal_url_prefix=f"../{REVEAL_DIR}", reveal_width="1280",
-                              reveal_height="800", reveal_theme="white", language_code=lang,
-                              exclude_input_prompt=True, exclude_output_prompt=True)
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=other), enabled=True)
+                              reveal_url_prefix=f"../{REVEAL_DIR}", reveal_width=str(SLIDE_WIDTH),
+                              reveal_height=str(SLIDE_HEIGHT), reveal_theme="white",
+                              language_code=lang, exclude_input_prompt=True,
+                              exclude_output_prompt=True)
     (out / lang).mkdir(parents=True, exist_ok=True)
     decks = []
     for path in executed:
-        body, _ = exporter.from_filename(str(path))
+        nb = one_language(nbformat.read(str(path), as_version=4), lang)
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
         deck = out / lang / f"{path.stem}.slides.html"
         deck.write_text(body, encoding="utf-8")
         decks.append(deck)
     return decks
 
 
-def _title(nb, lang: str) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and f"lang-{lang}" in cell.metadata.get("tags", []):
-            m = re.match(r"#\s+(.+)", cell.source)
-            if m:
-                return m.group(1).strip()
-    return ""
+_SENTENCE_END = {"en": r"(?<=[.!?])\s+(?=[A-Z`*(\"'])", "zh": r"(?<=[。！？])"}
+
+
+def _sentences(markdown: str, lang: str) -> List[str]:
+    """The sentences of the first paragraph after the ``# `` heading."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", markdown) if p.strip()]
+    body = next((p for p in paragraphs if not p.startswith("#")), "")
+    body = " ".join(body.split()) if lang == "en" else body.replace("\n", "")
+    return [s.strip() for s in re.split(_SENTENCE_END[lang], body) if s.strip()]
+
+
+def descriptions(notebooks: Sequence, lang: str) -> List[str]:
+    """One line per notebook, in markdown: the first sentence of its introduction that is its
+    own (a sentence that other notebooks share, such as the lecture's name, is left out), and the
+    next one too when the first is short."""
+    intros = []
+    for nb in notebooks:
+        cell = next((c for c in nb.cells if c.cell_type == "markdown"
+                     and f"lang-{lang}" in c.metadata.get("tags", [])), None)
+        intros.append(_sentences(cell.source if cell else "", lang))
+    seen = Counter(s for sentences in intros for s in set(sentences))
+    shared = {s for s, n in seen.items() if n > 1}
+    lines = []
+    for sentences in intros:
+        own = [s for s in sentences if s not in shared]
+        line = own[0] if own else ""
+        if len(own) > 1 and _width(line) < 40:
+            line += ("" if lang == "zh" else " ") + own[1]
+        lines.append(line)
+    return lines
+
+
+def _width(text: str) -> int:
+    """Columns on a screen: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _markdown_inline(text: str) -> str:
+    """A line of markdown as HTML without the paragraph around it."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return re.sub(r"^<p>|</p>\s*$", "", markdown2html_mistune(text).strip())
+
+
+def _site_css() -> str:
+    return (TEMPLATES / "l10_site" / "site.css").read_text(encoding="utf-8")
+
+
+def _nav(lang: str, links: Dict[str, Optional[str]], *, bottom: bool = False) -> str:
+    """The bar at the top (and bottom) of every page: index, previous, next, deck, language."""
+    words = {"en": {"index": "All notebooks", "prev": "← Previous", "next": "Next →",
+                    "deck": "Slides"},
+             "zh": {"index": "全部笔记本", "prev": "← 上一篇", "next": "下一篇 →",
+                    "deck": "幻灯片"}}
+    parts = []
+    for key in ("index", "prev", "next", "deck"):
+        href = links.get(key)
+        if href:
+            rel = {"prev": ' rel="prev"', "next": ' rel="next"'}.get(key, "")
+            parts.append(f'<a class="l10-{key}" href="{href}"{rel}>{words[lang][key]}</a>')
+    other = links["other"]
+    other_lang = next(x for x in LANGS if x != lang)
+    parts.append(f'<a class="l10-lang" href="{other}" hreflang="{other_lang}" '
+                 f'lang="{other_lang}">{LANG_NAMES[other_lang]}</a>')
+    label = {"en": "Pages", "zh": "页面"}[lang]
+    cls = "l10-nav l10-bottom" if bottom else "l10-nav"
+    return f'<nav class="{cls}" aria-label="{label}">' + " ".join(parts) + "</nav>"
+
+
+SITE_TEXT = {
+    "en": {"title": "Managing Parameters", "lead": "Lecture 10, part 3 of <em>Dive into Deep "
+           "Learning</em> (Berkeley STAT 157), on MXNet Gluon: the lecture's notebooks, executed. "
+           "Each page has its slides."},
+    "zh": {"title": "管理参数", "lead": "《动手学深度学习》（伯克利 STAT 157）第 10 讲第 3 部分，"
+           "基于 MXNet Gluon：课上的笔记本及其运行结果。每一页都有对应的幻灯片。"},
+}
+
+
+def _index_page(lang: str, entries: List[dict], prefix: str, other: str) -> str:
+    text = SITE_TEXT[lang]
+    deck_word = {"en": "Slides", "zh": "幻灯片"}[lang]
+    items = []
+    for e in entries:
+        items.append(
+            f'<li><a class="l10-page" href="{prefix}{e["page"]}">{html.escape(e["title"])}</a>'
+            f'<p>{e["description"]}</p>'
+            f'<p><a class="l10-deck" href="{prefix}{e["deck"]}">{deck_word}</a></p></li>')
+    nav = _nav(lang, {"other": other})
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+            f'<title>{text["title"]}</title>\n<style>\n{_site_css()}</style>\n</head>\n'
+            f'<body class="l10-index">\n{nav}\n<main>\n<h1>{text["title"]}</h1>\n'
+            f'<p class="l10-lead">{text["lead"]}</p>\n<ol>\n' + "\n".join(items)
+            + "\n</ol>\n</main>\n</body>\n</html>\n")
 
 
 def site(executed: Sequence[Path], out: Path) -> Path:
-    """The executed notebooks as HTML pages (both languages) and ``index.html`` listing them."""
+    """The executed notebooks as a static site in ``out``, one language per page.
+
+    ``out/<lang>/NN-topic.html`` (a page), ``out/<lang>/NN-topic.slides.html`` (its deck),
+    ``out/<lang>/index.html`` (titles and one-line descriptions) for each language, and
+    ``out/index.html``, the English index. Every page links to the index, the previous and the
+    next notebook, its deck and the same page in the other language. Returns ``out/index.html``.
+    """
     from nbconvert.exporters import HTMLExporter
 
-    exporter = HTMLExporter(template_name="l10_site", extra_template_basedirs=[str(TEMPLATES)])
     out.mkdir(parents=True, exist_ok=True)
-    items = []
-    for path in executed:
-        nb = nbformat.read(str(path), as_version=4)
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
-        (out / f"{path.stem}.html").write_text(body, encoding="utf-8")
-        en, zh = _title(nb, "en") or path.stem, _title(nb, "zh")
-        zh = re.sub(r"^\d+\s*·\s*", "", zh)
-        line = html.escape(en) + (f" · {html.escape(zh)}" if zh else "")
-        items.append(f'  <li><a href="{path.stem}.html">{line}</a></li>')
-    index = out / "index.html"
-    index.write_text(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\n"
-        "<title>Managing Parameters · 管理参数</title></head>\n<body>\n"
-        "<h1>Managing Parameters · 管理参数</h1>\n"
-        "<p>The lecture's notebooks, executed (English, then 中文).</p>\n<ul>\n"
-        + "\n".join(items) + "\n</ul>\n</body>\n</html>\n", encoding="utf-8")
-    return index
+    notebooks = [nbformat.read(str(p), as_version=4) for p in executed]
+    stems = [p.stem for p in executed]
+    for lang in LANGS:
+        other = next(x for x in LANGS if x != lang)
+        slides(executed, out, lang)   # the decks next to the pages: out/<lang>/, out/reveal.js/
+        exporter = HTMLExporter(template_name="l10_site", extra_template_basedirs=[str(TEMPLATES)],
+                                language_code=lang, exclude_input_prompt=True,
+                                exclude_output_prompt=True)
+        entries = []
+        for i, (stem, nb) in enumerate(zip(stems, notebooks)):
+            links = {"index": "index.html", "deck": f"{stem}.slides.html",
+                     "prev": f"{stems[i - 1]}.html" if i > 0 else None,
+                     "next": f"{stems[i + 1]}.html" if i + 1 < len(stems) else None,
+                     "other": f"../{other}/{stem}.html"}
+            resources = {"metadata": {"name": stem},
+                         "l10": {"top": _nav(lang, links),
+                                 "bottom": _nav(lang, links, bottom=True), "css": _site_css()}}
+            page, _ = exporter.from_notebook_node(one_language(nb, lang), resources=resources)
+            (out / lang / f"{stem}.html").write_text(page, encoding="utf-8")
+            entries.append({"page": f"{stem}.html", "deck": f"{stem}.slides.html",
+                            "title": title(nb, lang) or stem})
+        for entry, line in zip(entries, descriptions(notebooks, lang)):
+            entry["description"] = _markdown_inline(line) if line else ""
+        (out / lang / "index.html").write_text(
+            _index_page(lang, entries, "", f"../{other}/index.html"), encoding="utf-8")
+        if lang == "en":
+            (out / "index.html").write_text(
+                _index_page(lang, entries, "en/", f"{other}/index.html"), encoding="utf-8")
+    return out / "index.html"
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -10,7 +10,6 @@ import errno
 import os
 import pathlib
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -400,7 +399,7 @@ def test_wrong_arguments_exit_2(capsys, busy_port, argv, message):
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"workers": "2"}, TypeError, r"workers must be a whole number, not str \('2'\)"),
     ({"workers": True}, TypeError, r"workers must be a whole number, not bool"),
-    ({"workers": np.bool_(True)}, TypeError, r"workers must be a whole number, not bool_"),
+    ({"workers": np.bool_(True)}, TypeError, r"workers must be a whole number, not bool_? \(True\)"),  # NumPy 2 calls it bool
     ({"steps": 2.0}, TypeError, r"steps must be a whole number, not float"),
     ({"timeout": "60"}, TypeError, r"timeout must be a number of seconds, not str"),
     ({"timeout": -1}, ValueError, r"timeout=-1 must be a positive number of seconds, e\.g\. 60"),
@@ -520,19 +519,3 @@ def test_the_node_program_alone_says_how_to_start_it(tmp_path, argv, env, messag
     assert res.returncode == 2 and res.stdout == ""
     assert len(res.stderr.strip().splitlines()) == 1, res.stderr  # no warning, no traceback
     assert re.search(message, res.stderr)
-
-
-@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
-@pytest.mark.parametrize("mxnet, expected", [
-    ("mxnet-cu117", "pip install --quiet --disable-pip-version-check 'mxnet-cu117==1.9.1' -r"),
-    ("mxnet-cu112==1.9.1", "'mxnet-cu112==1.9.1' -r"),
-    (None, "'mxnet==1.9.1' -r"),
-])
-def test_makefile_passes_the_mxnet_build_to_pip(mxnet, expected):
-    """A dry run (make -n, -B to print the recipe even when installed) executes nothing."""
-    before = sorted(p.name for p in (ROOT / ".venv").glob(".installed-*"))
-    argv = ["make", "-n", "-B", "install"] + ([f"MXNET={mxnet}"] if mxnet else [])
-    out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert expected in out
-    assert "--no-deps -e ." in out and "'.[dev]'" not in out  # no second, CPU, mxnet
-    assert sorted(p.name for p in (ROOT / ".venv").glob(".installed-*")) == before

@@ -314,6 +314,18 @@ def test_assert_params_equal_every_context(mlp, mlp2):
     assert_params_equal(a, b, atol=0.3)
 
 
+def test_assert_params_equal_names_the_index_in_plain_ints(mlp, mlp2):
+    """Whatever NumPy's printing: NumPy 2 without the shim's print option (as in a thread the
+    program starts) would write the index as [np.int64(2), np.int64(3)]."""
+    a, _ = mlp
+    b, _ = mlp2
+    b[0].weight.list_data()[1][2, 3] += 0.25
+    with np.printoptions(legacy=False), pytest.raises(AssertionError) as raised:
+        assert_params_equal(a, b)
+    assert "at 0.weight [2, 3] on cpu(1)" in str(raised.value)
+    assert "largest 0.25 at [2, 3]" in str(raised.value)
+
+
 def test_assert_params_equal_after_training_step(mlp):
     net, X = mlp
     before = snapshot(net)

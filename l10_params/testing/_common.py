@@ -152,6 +152,8 @@ def kind(x) -> str:
 
 
 def _short(x) -> str:
+    if isinstance(x, np.integer) and not isinstance(x, bool):
+        return str(int(x))  # NumPy 2 writes np.int64(3)
     if isinstance(x, (float, np.floating)):
         text = f"{float(x):.6g}"  # a float keeps its point: 1.0, not 1
         return text if any(c in text for c in ".eni") else text + ".0"

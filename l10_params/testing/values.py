@@ -365,7 +365,9 @@ def assert_params_equal(a, b, select: Optional[str] = None, *, exclude: Optional
             d = _cmp.abs_change(x, y)  # NaN against NaN: 0; against a number: inf
             bad = _cmp.differ_mask(x, y, rtol=rtol, atol=atol)
             if bad.any():
-                at = np.unravel_index(int(np.argmax(np.where(bad, d, -1.0))), d.shape)
+                flat = int(np.argmax(np.where(bad, d, -1.0)))
+                # Python ints: NumPy 2 writes its own integers in a list as np.int64(3)
+                at = tuple(int(i) for i in np.unravel_index(flat, d.shape))
                 where = f"{key} {list(at)} on {ctx} ({A} {x[at]:.6g}, {B} {y[at]:.6g})"
                 worst = max(worst, (float(d[at]), where))
                 if key not in differ:
