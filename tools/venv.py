@@ -518,6 +518,9 @@ def run(args):
     # 3. install what differs
     started = time.monotonic()
     ours = set(stamp["distributions"]) if stamp else set()
+    if not stamp and any(venv.glob(".installed-*")):
+        # made by the Makefile before this script (its stamp files): all of it is the project's
+        ours = set(distributions(venv))
     if not venv.exists():
         say(f"creating {venv} with Python {version_text(version)} ({path})")
         check(subprocess.run([path, "-m", "venv", str(venv)], capture_output=True, text=True),
