@@ -183,3 +183,20 @@ def test_the_naming_rule_can_fail():
     def bad(net, pattern=None, *, by="name"):
         """Old spelling."""
     assert "pattern" in inspect.signature(bad).parameters
+
+
+def test_readme_and_docs_links_resolve():
+    """Every relative link of README.md and docs/*.md names a file of the repository (each fact
+    is written once in docs/ and linked from the README)."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if "://" not in target and not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(root)} -> {target}")
+    assert not broken, f"links to missing files: {broken}"
+    assert len(pages) >= 7
