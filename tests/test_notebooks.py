@@ -77,6 +77,10 @@ def test_committed_clean(path):
     assert len(params) == 1 and "ctx = None" in _source(params[0])
     spec = nb["metadata"]["kernelspec"]
     assert (spec["name"], spec["display_name"]) == (KERNEL, "Python (l10_params)"), spec
+    if (nb["nbformat"], nb["nbformat_minor"]) >= (4, 5):  # cell ids: required from 4.5 on
+        ids = [c.get("id") for c in nb["cells"]]
+        assert None not in ids and len(set(ids)) == len(ids), \
+            "every cell needs its own id (nbformat 4.5): nbformat.validator.normalize() adds them"
 
 
 @pytest.mark.parametrize("path", PATHS, ids=ids)
