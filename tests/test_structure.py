@@ -8,6 +8,7 @@
   it reads exactly those, and nothing anywhere writes them (assignment, ``setattr``,
   ``delattr``) or calls a private method of MXNet.
 - The tour's step code compiles and is lint-clean.
+- No code, test, notebook or doc cites a tracker's number ("issue N"): it says what it means.
 """
 import ast
 import pathlib
@@ -267,3 +268,36 @@ def test_step_code_is_lint_clean(tmp_path):
                           "--select", "E,F,W,B", "--ignore", "E501,F405,B018",
                           str(script)], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+# -- words for a reader of the repository --------------------------------------------------
+
+TRACKER_REF = re.compile(r"\b(issue|ticket|task)s? ?#?\d+\b", re.I)
+READ = ["l10_params", "tests", "tools", "benchmarks", "notebooks", "docs", ".ci"]
+READ_FILES = ["README.md", "Makefile", "pyproject.toml", "setup.py", "_l10_params_cli.py",
+              "_l10_params_numpy_shim.py"]
+
+
+def _repository_texts():
+    for top in READ:
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".md", ".ipynb", ".json", ".tpl", ""} \
+                    and "__pycache__" not in path.parts:
+                yield path
+    yield from (ROOT / name for name in READ_FILES)
+
+
+def test_no_text_cites_a_tracker_number():
+    """Code, tests, notebooks and docs say what they mean, not "as in issue N" with N a number."""
+    found = []
+    for path in _repository_texts():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        found += [f"{path.relative_to(ROOT)}: {m.group(0)!r}" for m in TRACKER_REF.finditer(text)]
+    assert not found, "\n".join(found)
+
+
+def test_the_tracker_check_can_fail():
+    number = "9"  # written apart, so that this file passes its own check
+    assert TRACKER_REF.search("fixed as in issue " + number)
+    assert TRACKER_REF.search("see Issue #" + number + "2")
+    assert not TRACKER_REF.search("an issue with 2 devices") and not TRACKER_REF.search("tissue 3")
