@@ -1,9 +1,10 @@
 """Ship l10_params_numpy_shim.pth at the top of the wheel, so that it lands in site-packages.
 
 All metadata lives in pyproject.toml; this file only adds the .pth (see _l10_params_numpy_shim.py
-for what it does, and the README for why). setuptools has no pyproject setting for a file at
-the root of site-packages, hence this build_py. Editable installs (`pip install -e .`) keep
-only setuptools' own path hook in their wheel, so the Makefile copies the .pth there itself.
+for what it does, and docs/install.md for why). setuptools has no pyproject setting for a file
+at the root of site-packages, hence this build_py. Editable installs (`pip install -e .`) keep
+only setuptools' own path hook in their wheel, so tools/venv.py, the Makefile's venv builder,
+copies the .pth there itself.
 """
 import pathlib
 

@@ -258,7 +258,8 @@ def _report_file(pid):
 
 @dist
 def test_worker_killed_mid_run_fails_fast_and_leaves_nothing(own_tmp):
-    proc = _start_cli("--workers", "2", "--steps", "1000", "--timeout", "60", tmp=own_tmp)
+    # the run's own limit is far beyond communicate's: only noticing the dead worker ends it in time
+    proc = _start_cli("--workers", "2", "--steps", "1000", "--timeout", "600", tmp=own_tmp)
     try:
         roles = _roles(proc, 4)
         worker = next(pid for pid, role in roles.items() if role == "worker")
@@ -268,9 +269,7 @@ def test_worker_killed_mid_run_fails_fast_and_leaves_nothing(own_tmp):
             time.sleep(0.01)
         assert '"stage": "step 1"' in out.read_text(), "the worker never reached step 1"
         os.kill(worker, signal.SIGKILL)  # mid-run: it is training
-        killed = time.monotonic()
-        _, err = proc.communicate(timeout=30)
-        assert time.monotonic() - killed < 10, "the launcher did not notice the dead worker"
+        _, err = proc.communicate(timeout=60)  # a hang guard (the other worker waits forever)
     finally:
         proc.kill()
         proc.communicate()
