@@ -255,6 +255,13 @@ def test_step_code_compiles(step):
     compile(step.code, f"<step {step.key}>", "exec")
 
 
+@pytest.mark.parametrize("step", all_steps(), ids=lambda s: s.key)
+def test_step_code_fits_80_columns_with_the_tours_indent(step):
+    """Code is printed as it runs, never wrapped: 76 characters and the tour's indent of 4."""
+    long = [line for line in step.code.splitlines() if len(line) > 76]
+    assert not long, long
+
+
 def test_step_code_is_lint_clean(tmp_path):
     """The steps as one script, in order, after the names the tour's namespace provides."""
     head = ("# ruff: noqa: E402\nimport mxnet as mx  # noqa: F401\nimport numpy as np  # noqa: F401\n"
