@@ -85,8 +85,8 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 
 # nbgrader writes the student version of notebooks/homework/source/params to build/homework-samples
-# and autogrades four sample submissions there, one `NAME: SCORE / MAX` line each (README,
-# "Homework"); the course directory build/homework is never touched.
+# and autogrades four sample submissions there, one `NAME: SCORE / MAX` line each
+# (docs/homework.md); the course directory build/homework is never touched.
 homework: install
 	$(BIN)/python notebooks/homework/grade.py
 

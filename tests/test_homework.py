@@ -227,6 +227,12 @@ def test_a_second_run_grades_nothing_twice(course):
     assert (f"{len(EXPECTED)} submissions in {root / 'submitted'}: {len(EXPECTED)} already "
             f"graded, 0 to grade") in run.stdout
     assert _tree(root) == before  # not a byte changed: gradebook, autograded, feedback
+    run = run_grade("course", "--course", root, "--jobs", 2, "--feedback")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert ("feedback is written for the submissions graded in this run; for those graded "
+            "before: --regrade NAME --feedback, or nbgrader generate_feedback params"
+            in run.stdout), run.stdout
+    assert _tree(root) == before
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "l10-params") as gb:
@@ -294,6 +300,8 @@ def test_an_interrupted_run_is_finished_by_the_next(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "3 submissions" in run.stdout and "1 already graded, 2 to grade" in run.stdout
     assert "bob: 17 / 17" in run.stdout and "cem: 17 / 17" in run.stdout
+    assert "2 to grade with 2 jobs" in run.stdout
+    assert re.search(r"graded 2 in \d+ s \([\d.]+ s per submission, 2 jobs\)", run.stdout)
     assert "ann:" not in run.stdout
     assert ann.stat().st_mtime_ns == stamp  # not graded twice
 
@@ -380,8 +388,9 @@ def test_make_homework_runs_again_and_refuses_what_it_did_not_write(clone):
     mine.write_text("{}")
     run = subprocess.run(args, cwd=clone, capture_output=True, text=True, timeout=600)
     assert run.returncode == 2
-    assert "is not only sample output: submitted/zoe/params/params.ipynb were not written by " \
-           "a sample run" in run.stderr, run.stderr
+    assert "is not only sample output: submitted/zoe/params/params.ipynb was not written by " \
+           "a sample run, or changed since; nothing was graded" in run.stderr, run.stderr
+    assert "grade.py --build DIR" in run.stderr
     assert mine.read_text() == "{}" and (samples / "gradebook.db").is_file()
 
 
@@ -463,3 +472,20 @@ def test_model_answers_state_what_the_notebook_prints():
     for text in said:
         assert "ANSWER TestResults(failed=0, attempted=" in text, text
         assert int(re.search(r"attempted=(\d+)", text).group(1)) >= 5
+
+
+def test_the_terms_nbgrader_commands_work_in_a_new_course(tmp_path):
+    """docs/homework.md's term, as printed: from notebooks/homework, a course folder that does
+    not exist yet; the grades land in the course folder, never in the source tree."""
+    course = tmp_path / "new-course"
+    venv_bin = str(pathlib.Path(sys.executable).parent)  # as the docs say: nbgrader calls alembic
+    env = dict(os.environ, L10_HOMEWORK_BUILD=str(course),
+               PATH=venv_bin + os.pathsep + os.environ.get("PATH", ""))
+    before = sorted(p.name for p in HOMEWORK.iterdir())
+    for command in (["generate_assignment", "params"], ["export"]):
+        run = subprocess.run([sys.executable, "-m", "nbgrader", *command], cwd=HOMEWORK,
+                             env=env, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stdout + run.stderr
+    assert (course / "release" / "params" / "params.ipynb").is_file()
+    assert (course / "grades.csv").read_text().startswith("assignment,")
+    assert sorted(p.name for p in HOMEWORK.iterdir()) == before

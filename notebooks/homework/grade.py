@@ -109,11 +109,15 @@ def clear_samples(build: pathlib.Path) -> None:
     if foreign or not manifest.is_file():
         shown = ", ".join(str(p.relative_to(build)) for p in (foreign or files)[:5])
         more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
-        why = ("were not written by a sample run, or changed since" if manifest.is_file() else
-               f"are there, and no sample run recorded them ({MANIFEST} is missing)")
-        raise GradingError(f"{build} is not only sample output: {shown}{more} {why}. Sample "
-                           "runs never delete what they did not write: move those files away, "
-                           "or pass another --build")
+        one = len(foreign or files) == 1
+        why = (f"{'was' if one else 'were'} not written by a sample run, or changed since"
+               if manifest.is_file() else
+               f"{'is' if one else 'are'} there, and no sample run recorded "
+               f"{'it' if one else 'them'} ({MANIFEST} is missing)")
+        raise GradingError(f"{build} is not only sample output: {shown}{more} {why}; nothing "
+                           "was graded. Sample runs never delete what they did not write: move "
+                           f"{'it' if one else 'those files'} away, or grade the samples "
+                           "elsewhere: python notebooks/homework/grade.py --build DIR")
     for p in files:
         p.unlink()
     for d in sorted((p for p in build.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
@@ -280,12 +284,15 @@ def grade_course(root: pathlib.Path, jobs: int, regrade=(), feedback: bool = Fal
             out(_line(student, dict(details, limit=course.timeout))
                 + f"  ({details['seconds']:.0f} s)")
 
+    if feedback and done and not regrade:
+        out(f"feedback is written for the submissions graded in this run; for those graded "
+            f"before: --regrade NAME --feedback, or nbgrader generate_feedback {ASSIGNMENT}")
     start = time.perf_counter()
     results = autograde_all(course, todo, jobs, feedback=feedback, on_result=report)
     took = time.perf_counter() - start
     if todo:
         out(f"graded {len(todo)} in {took:.0f} s ({took / len(todo):.1f} s per submission, "
-            f"{_jobs(jobs)}); gradebook {root / 'gradebook.db'}")
+            f"{_jobs(min(jobs, len(todo)))}); gradebook {root / 'gradebook.db'}")
     return {"graded": results, "skipped": sorted(done), "changed": changed, "seconds": took,
             "jobs": jobs}
 

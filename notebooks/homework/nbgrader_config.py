@@ -17,8 +17,14 @@ HERE = pathlib.Path(__file__).resolve().parent
 BUILD = pathlib.Path(os.environ.get("L10_HOMEWORK_BUILD")
                      or HERE.parent.parent / "build" / "homework").resolve()
 
+# nbgrader needs its course directory to exist (generate_assignment stops on a fresh clone
+# otherwise); an empty folder changes nothing that is there.
+BUILD.mkdir(parents=True, exist_ok=True)
+
 c.CourseDirectory.course_id = "l10-params"
 c.CourseDirectory.root = str(BUILD)
+# `nbgrader export` writes the grades into the course directory, not into this source folder.
+c.ExportPlugin.to = str(BUILD / "grades.csv")
 c.CourseDirectory.source_directory = str(HERE / "source")  # absolute: kept out of the build
 c.CourseDirectory.db_url = f"sqlite:///{BUILD / 'gradebook.db'}"
 
