@@ -7,7 +7,8 @@ graded by ``grade.py course`` as an instructor runs it (``make grade``): once wi
 ``--jobs 1``, once with ``--jobs 2``. The figures are the grading phase that ``grade.py``
 reports ("graded N in S s": every kernel, every gradebook write), and the whole command
 (with its start: importing nbgrader, creating the gradebook). A projection for a class of
-300 follows from the seconds per submission. Run alone: ``python benchmarks/grading.py``.
+300 follows from the seconds per submission. Run alone (about 5 minutes):
+``.venv/bin/python benchmarks/grading.py``.
 """
 from __future__ import annotations
 
@@ -96,4 +97,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help only
     sys.exit(main())

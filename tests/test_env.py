@@ -144,6 +144,8 @@ def test_no_python_at_all(monkeypatch):
                                            r"them and run make again, or name one: make install "
                                            r"PYTHON=/path/to/python3$"):
         venv.choose_python("3.11 3.13", None)
+    with pytest.raises(venv.Refused, match=r"^no Python found \(tried python9\); install it and "):
+        venv.choose_python("python9", None)
 
 
 def test_only_python_3_13_is_a_sensible_default(monkeypatch):
@@ -239,3 +241,12 @@ def test_make_test_fast_leaves_out_the_slow_groups():
     out = subprocess.run(["make", "-n", "test-fast"], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout
     assert ("-m 'not (notebook or homework or publish or dist or browser or env)'" in out), out
+
+
+@pytest.mark.parametrize("script", ["benchmarks/run.py", "benchmarks/grading.py"])
+def test_bench_scripts_answer_help_without_measuring(script):
+    """--help shows the usage and measures nothing (grading.py alone takes minutes)."""
+    run = subprocess.run([sys.executable, script, "--help"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout.startswith("usage:"), run.stdout + run.stderr
+    assert "graded" not in run.stdout

@@ -114,7 +114,8 @@ def choose_python(candidates, numpy_line):
         if supported(found[1]) and (numpy_line is None or line_fits(numpy_line, found[1])):
             return found
     if not seen:
-        raise Refused(f"no Python found (tried {candidates}); install one of them and run "
+        which = "one of them" if len(candidates.split()) > 1 else "it"
+        raise Refused(f"no Python found (tried {candidates}); install {which} and run "
                       "make again, or name one: make install PYTHON=/path/to/python3")
     command, version = seen[0]
     if not supported(version):
