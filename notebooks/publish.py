@@ -61,8 +61,12 @@ def execute(nb, *, runs: int = 1, kernel_name: str = KERNEL, cwd: Path = NOTEBOO
     uses one). A cell that raises stops everything with nbclient's ``CellExecutionError``.
     The kernel draws figures with ``templates/matplotlibrc`` (``$MATPLOTLIBRC``).
     """
+    # The kernel listens on localhost only; ipykernel's "running over TCP without encryption"
+    # warning (one per notebook) would read as a problem, and a cell's error reaches the caller
+    # as CellExecutionError, not through the kernel's log: it logs errors only.
     client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout,
-                            resources={"metadata": {"path": str(cwd)}})
+                            resources={"metadata": {"path": str(cwd)}},
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     env = {**os.environ, "MATPLOTLIBRC": str(FIGURE_STYLE)}
     copies = []
     with client.setup_kernel(env=env):
@@ -319,12 +323,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     executed = execute_all(notebook_paths(), force=args.force)
     if args.what == "slides":
         made = slides(executed, BUILD / "slides", args.lang)
+        count = len(made)
     else:
-        made = [site(executed, BUILD / "site")]
+        made = [site(executed, BUILD / "site")]  # its index: open it
+        count = sum(1 for _ in (BUILD / "site").rglob("*.html"))
     for path in made:
         print(path.relative_to(ROOT))
-    print(f"{args.what}: {len(made)} file(s) in {time.perf_counter() - start:.1f} s",
-          file=sys.stderr)
+    where = (BUILD / ("slides" if args.what == "slides" else "site")).relative_to(ROOT)
+    print(f"{args.what}: {count} HTML file(s) in {where}/ in "
+          f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
     return 0
 
 

@@ -14,6 +14,7 @@ import json
 import re
 import runpy
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -478,3 +479,19 @@ def test_make_lab_takes_a_port_and_hides_the_publishing_files():
     (teacher,) = dry("lab-instructor", "PORT=8898")
     assert teacher.startswith("cd notebooks/homework && JUPYTER_CONFIG_PATH=") and "--port=8898" in teacher
     assert "etc/jupyter/instructor" in teacher
+
+
+@needs_kernel
+def test_executing_a_notebook_prints_no_kernel_warning(tmp_path):
+    """make slides and make site say what they made, not ipykernel's TCP warning per notebook."""
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import importlib.util, sys, nbformat\n"
+        f"spec = importlib.util.spec_from_file_location('publish', {str(ROOT / 'notebooks' / 'publish.py')!r})\n"
+        "publish = importlib.util.module_from_spec(spec); spec.loader.exec_module(publish)\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('print(6 * 7)')])\n"
+        "print(publish.execute(nb)[0].cells[0].outputs[0]['text'], end='')\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert run.returncode == 0 and run.stdout == "42\n", run.stdout + run.stderr
+    assert "WARNING" not in run.stderr and "encryption" not in run.stderr, run.stderr
