@@ -713,7 +713,7 @@ def shell():
 
 
 def _run(shell, capsys, code):
-    shell.run_cell(code)
+    shell.run_cell(code, store_history=True)  # as Jupyter runs a cell: In holds its source
     out = capsys.readouterr()
     return ANSI.sub("", out.out + out.err)
 
@@ -730,6 +730,12 @@ def test_explain_errors_in_ipython(shell, capsys):
     assert ("NameError: BIAS_PATTERN is not defined yet: Kernel → Restart & Run All\nRun every "
             "cell from the top (Kernel → Restart & Run All): a cell above this one must define "
             "BIAS_PATTERN.") in said
+    said = _run(shell, capsys, "# YOUR CODE HERE\nraise NotImplementedError()")
+    said = _run(shell, capsys, "testing.assert_selects(net, BIAS_PATTERN, [])")
+    assert "NameError: BIAS_PATTERN is not defined: an answer above is not written yet\n" in said
+    said = _run(shell, capsys, "BIAS_PATTERN = '.*bias')")  # does not parse
+    said = _run(shell, capsys, "testing.assert_selects(net, BIAS_PATTERN, [])")
+    assert "NameError: BIAS_PATTERN is not defined: the cell that sets it failed; fix it\n" in said
     said = _run(shell, capsys, "BIAS_PATERN = '.*bias'\nBIAS_PATTERN")
     assert "NameError: BIAS_PATTERN is not defined, but BIAS_PATERN is: a typo" in said
     said = _run(shell, capsys, "def f():\n    return sqrt(2)\nf()")

@@ -14,21 +14,40 @@ import difflib
 import os
 import re
 import types
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 _NAME = re.compile(r"name '(\w+)' is not defined")
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def missing_name_message(name: str, defined: Iterable[str] = ()) -> str:
-    """What a cell that needs the undefined ``name`` should say (``defined``: the names the
-    kernel has, for a likely typo).
+def _defines(source: str, name: str) -> bool:
+    """Whether cell ``source`` binds ``name`` at its top level (an assignment, ``def``,
+    ``class``, ``import``, ``for`` or ``as``): a cell that would define it."""
+    n = re.escape(name)
+    target = r"[\w.\[\]]+"
+    return re.search(
+        rf"(?m)^(?:(?:{target}\s*,\s*)*{n}\s*(?:,\s*{target}\s*)*(?::[^=\n]+)?=(?!=)"
+        rf"|(?:def|class)\s+{n}\b|for\s+[\w\s,]*\b{n}\b[\w\s,]*\bin\b"
+        rf"|(?:from\s+\S+\s+)?import\s+.*\b{n}\b)|\bas\s+{n}\b", source) is not None
+
+
+def missing_name_message(name: str, defined: Iterable[str] = (),
+                         history: Sequence[str] = ()) -> str:
+    """What a cell that needs the undefined ``name`` should say. ``defined``: the names the
+    kernel has (for a likely typo); ``history``: the sources of the cells run so far
+    (IPython's ``In``), to tell a cell that defines ``name`` but failed from an answer not
+    written yet (nbgrader's ``raise NotImplementedError()``) and from cells run out of order.
 
     >>> print(missing_name_message('BIAS_PATTERN'))  # doctest: +NORMALIZE_WHITESPACE
     BIAS_PATTERN is not defined yet: Kernel → Restart & Run All
     Run every cell from the top (Kernel → Restart & Run All): a cell above this one must
     define BIAS_PATTERN. If that cell raised an error, fix it first; if no cell defines
     BIAS_PATTERN yet, your answer must.
+    >>> missing_name_message('BIAS_PATTERN', history=['# YOUR CODE HERE\\nraise '
+    ...                      'NotImplementedError()']).splitlines()[0]
+    'BIAS_PATTERN is not defined: an answer above is not written yet'
+    >>> missing_name_message('BIAS_PATTERN', history=["BIAS_PATTERN = '.*bias"]).splitlines()[0]
+    'BIAS_PATTERN is not defined: the cell that sets it failed; fix it'
     >>> missing_name_message('BIAS_PATERN', ['BIAS_PATTERN']).splitlines()[0]
     'BIAS_PATERN is not defined, but BIAS_PATTERN is: a typo in one of them?'
     """
@@ -38,6 +57,16 @@ def missing_name_message(name: str, defined: Iterable[str] = ()) -> str:
         return (f"{name} is not defined, but {close[0]} is: a typo in one of them?\n"
                 f"No cell has defined {name}; {close[0]} exists. If {name} is the right "
                 "spelling, run every cell from the top (Kernel → Restart & Run All)")
+    if any(_defines(cell, name) for cell in history):
+        return (f"{name} is not defined: the cell that sets it failed; fix it\n"
+                f"A cell that ran above this one sets {name}, but it stopped with an error "
+                "before it got there (its own error is shown under it). Fix that cell, then run "
+                "every cell from the top (Kernel → Restart & Run All).")
+    if any("raise NotImplementedError" in cell for cell in history):
+        return (f"{name} is not defined: an answer above is not written yet\n"
+                "An answer cell above this one still holds raise NotImplementedError(): write "
+                f"your answer there (it must define {name}) in place of that line, then run "
+                "every cell from the top (Kernel → Restart & Run All).")
     return (f"{name} is not defined yet: Kernel → Restart & Run All\n"
             f"Run every cell from the top (Kernel → Restart & Run All): a cell above this one "
             f"must define {name}. If that cell raised an error, fix it first; if no cell "
@@ -71,9 +100,11 @@ def explain_errors() -> None:
       package) shows the test cell's line and the message, without this package's code.
     - A ``NameError`` raised by a cell's own top-level code says what to do:
       ``NameError: name 'he_net' is not defined`` becomes ``he_net is not defined yet:
-      Kernel → Restart & Run All`` and a line on why (:func:`missing_name_message`), or a
-      likely typo when a defined name is one letter away. A NameError inside a function (an
-      initializer using ``sqrt`` without importing it) keeps Python's words: its fix is there.
+      Kernel → Restart & Run All`` and a line on why, or names the likelier cause: the cell
+      that sets it failed, an answer not written yet, a typo when a defined name is one letter
+      away (:func:`missing_name_message`, from the cells run so far). A NameError inside a
+      function (an initializer using ``sqrt`` without importing it) keeps Python's words: its
+      fix is there.
 
     Every other error shows as before. Outside IPython (a script, pytest) it does nothing. It
     uses IPython's one custom exception handler (``set_custom_exc``), for these two types.
@@ -97,7 +128,8 @@ def explain_errors() -> None:
             frame = last.tb_frame if last is not None else None
             if name and frame is not None and frame.f_code.co_name == "<module>" \
                     and frame.f_globals is shell.user_ns:
-                value = NameError(missing_name_message(name, shell.user_ns))
+                value = NameError(missing_name_message(name, shell.user_ns,
+                                                       shell.user_ns.get("In", ())))
         # IPython leaves the display to the handler (it ignores what the handler returns)
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
