@@ -136,6 +136,12 @@ CASES = [
       ValueError, r"at least 2 dimensions.*'dense0_bias' has shape \(256,\).*'\.\*weight'"),
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, override=True), ValueError,
       r"override=True .* needs one"),
+    C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, init.Constant(3), ".*bias"),
+      ValueError, r"reinitialize: Constant\(value=3\) would reach none of the 2 selected "
+      r"parameters: each has its own initializer, which Gluon runs first \(dense0_bias: "
+      r"'zeros', dense1_bias: 'zeros'\); to give them Constant\(value=3\), pass "
+      r"override=True: reinitialize\(net, init.Constant\(value=3\), select='.\*bias', "
+      r"override=True\)$"),
     C("reinitialize", "mlp", lambda n, X: L.reinitialize(n, init.One(), override="no"),
       TypeError, r"reinitialize: override='no' must be True or False, not str; a non-empty "
       r"string counts as True in Python, so override='no' would mean override=True"),

@@ -38,7 +38,9 @@ def reinitialize(net, init=None, select: Optional[str] = None, *,
     choose the parameters as :func:`l10_params.select` does (all of them by default). With
     ``override=False`` Gluon's rule holds: a parameter's own initializer wins (a Dense bias
     keeps its ``'zeros'``). With ``override=True`` ``init`` applies to every selected parameter,
-    biases included (``param.initialize(init=init, force_reinit=True)``). No warnings; each
+    biases included (``param.initialize(init=init, force_reinit=True)``); an ``init`` that
+    would reach none of the selected parameters (``'.*bias'`` without ``override=True``) is a
+    ``ValueError``, as the call would change nothing it names. No warnings; each
     parameter stays on its contexts unless ``ctx`` is given (through ``resolve_ctx``), and all
     its copies get the same values. ``init=None`` is Gluon's default, ``Uniform(0.07)``. New
     values with NaN or inf (``init.Constant(nan)``) are a ``ValueError`` unless
@@ -76,10 +78,27 @@ def reinitialize(net, init=None, select: Optional[str] = None, *,
     ctx = None if ctx is None else resolve_ctx(ctx)
     default = init if init is not None else mx.init.Uniform()
     plans = [plan(p, default, explicit=init if override else None) for p in params]
+    if init is not None and plans and not any(_uses(pl, init) for pl in plans):
+        own = ", ".join(f"{pl.param.name}: " + (repr(pl.chosen) if isinstance(pl.chosen, str)
+                                                  else describe(pl.chosen)) for pl in plans[:3])
+        more = f" and {len(plans) - 3} more" if len(plans) > 3 else ""
+        chose = "" if select is None else f", select={select!r}"
+        code = ("init." if type(init).__module__.startswith("mxnet.") else "") + describe(init)
+        raise ValueError(
+            f"reinitialize: {describe(init)} would reach none of the {len(plans)} selected "
+            f"parameters: each has its own initializer, which Gluon runs first ({own}{more}); "
+            f"to give them {describe(init)}, pass override=True: "
+            f"reinitialize(net, {code}{chose}, override=True)")
     for pl in plans:
         pl.ctx = _ctx_for(pl.param, ctx)
     apply(plans, allow_nonfinite)
     return [p.name for p in params]
+
+
+def _uses(pl, initializer) -> bool:
+    """Whether ``initializer`` runs on the plan's parameter (chosen, or through the
+    name-suffix rule of an empty own init)."""
+    return pl.chosen is initializer or (not pl.chosen and pl.default_init is initializer)
 
 
 def _rules(rules) -> List[Tuple[str, object]]:
