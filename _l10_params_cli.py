@@ -67,8 +67,12 @@ def _step(spec: str, flag: str) -> int:
         return keys.index(spec) + 1
     if spec.strip().isdigit() and 1 <= int(spec) <= len(steps):
         return int(spec)
+    import difflib
+
+    close = difflib.get_close_matches(spec, keys, n=1)
+    guess = f"; did you mean {close[0]!r}?" if close else ""
     raise UsageError(f"l10-params: error: {flag} must be a whole number from 1 to {len(steps)} "
-                     f"or a step's name such as {keys[0]!r}, not {spec!r} (the steps: "
+                     f"or a step's name such as {keys[0]!r}, not {spec!r}{guess} (the steps: "
                      "l10-params tour --help)")
 
 
@@ -219,7 +223,22 @@ def _parser():
     d.add_argument("--timeout", type=float, default=60.0, help="time limit of the whole run "
                                                                "in seconds (default 60)")
     d.add_argument("--width", type=int, metavar="COLUMNS", help=width)
+    p.commands = {"tour": t, "summary": s, "dist": d}
     return p
+
+
+def _unrecognized(parser, command, extra) -> str:
+    """One line for arguments no parser took: the subcommand's help, and the option a
+    misspelt one was likely meant to be (``--stp`` -> ``--step``)."""
+    import difflib
+
+    sub = parser.commands.get(command)
+    prog = sub.prog if sub is not None else parser.prog
+    options = [o for action in (sub or parser)._actions for o in action.option_strings]
+    guesses = [m[0] for word in extra if word.startswith("--")
+               for m in [difflib.get_close_matches(word.split("=")[0], options, n=1)] if m]
+    guess = f"; did you mean {', '.join(guesses)}?" if guesses else ""
+    return f"{prog}: unrecognized arguments: {' '.join(extra)}{guess} (see {prog} --help)"
 
 
 def main(argv=None) -> int:
@@ -229,9 +248,11 @@ def main(argv=None) -> int:
     try:
         parser = _parser()
         try:
-            args = parser.parse_args(argv)
+            args, extra = parser.parse_known_args(argv)
         except SystemExit as e:  # --help
             return e.code or 0
+        if extra:
+            raise UsageError(_unrecognized(parser, args.command, extra))
         lang = getattr(args, "lang", "en")
         if args.command is None:
             parser.print_help()

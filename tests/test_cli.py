@@ -89,6 +89,13 @@ def test_summary_params_file(tmp_path, capsys):
     (["summary", "resnet18"], "'resnet18' is neither a file nor a model-zoo name; close names: "),
     (["summary", "x", "--select", "["], "--select '[' is not a regular expression"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["tour", "--step", "edit-dif"], "not 'edit-dif'; did you mean 'edit-diff'? (the steps: "),
+    (["tour", "--stp", "3"], "l10-params tour: unrecognized arguments: --stp 3; did you mean "
+                             "--step? (see l10-params tour --help)"),
+    (["dist", "--wrkers", "2"], "l10-params dist: unrecognized arguments: --wrkers 2; did you "
+                                "mean --workers? (see l10-params dist --help)"),
+    (["tour", "extra"], "l10-params tour: unrecognized arguments: extra (see l10-params tour "
+                        "--help)"),
 ])
 def test_wrong_arguments_exit_2_with_one_line(capsys, argv, message):
     if "gpu" in argv and mx.context.num_gpus() > 0:

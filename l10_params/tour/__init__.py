@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import difflib
 import importlib
 import io
 import shutil
@@ -48,9 +49,11 @@ def step_number(spec: Union[int, str, None], steps: List[Step], what: str = "ste
     if isinstance(spec, str) and spec.strip().isdigit():
         spec = int(spec)
     if isinstance(spec, bool) or not isinstance(spec, int) or not 1 <= spec <= len(steps):
+        close = difflib.get_close_matches(spec, keys, n=1) if isinstance(spec, str) else []
+        guess = f"; did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"{what} must be a whole number from 1 to {len(steps)} or a step's "
-                         f"name such as {keys[0]!r}, not {spec!r} (the steps: l10-params tour "
-                         "--help)")
+                         f"name such as {keys[0]!r}, not {spec!r}{guess} (the steps: "
+                         "l10-params tour --help)")
     return spec
 
 
