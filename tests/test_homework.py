@@ -154,6 +154,27 @@ def test_each_failing_test_names_the_mistake_in_its_first_line(course, name):
         assert len(errors[gid]) < 1500, (gid, len(errors[gid]))  # long values shortened
 
 
+@pytest.mark.parametrize("name", sorted(k for k, v in EXPECTED.items() if v.get("then")))
+def test_a_failing_test_cites_the_error_of_the_answer_cell_above(course, name):
+    """When the student's own cell raised, the tests below it say so (its number and error)
+    after their first line: nbgrader validate shows test cells only."""
+    _, _, root = course
+    errors = _errors(root / "autograded" / name / "params" / "params.ipynb")
+    for gid, fragments in EXPECTED[name]["then"].items():
+        later = "\n".join(errors[gid].splitlines()[1:])
+        for fragment in fragments:
+            assert fragment in later, (gid, fragment, later)
+
+
+def test_a_guess_is_kept_where_no_answer_cell_failed(course):
+    """Without a failed answer cell above, a test keeps its own diagnosis ("likely: …")."""
+    _, _, root = course
+    errors = _errors(root / "autograded" / "ex3-no-force-reinit" / "params" / "params.ipynb")
+    assert "likely: initialize(...) on an initialized parameter changes nothing without " \
+           "force_reinit=True" in errors["ex3-test-equal"]
+    assert "above stopped with an error" not in errors["ex3-test-equal"]
+
+
 def test_one_mistake_costs_one_test():
     for name, v in EXPECTED.items():
         if v.get("one_mistake"):

@@ -748,6 +748,54 @@ def test_explain_errors_in_ipython(shell, capsys):
     assert "AssertionError: plain" in said
 
 
+def test_explain_errors_cites_the_answer_cell_that_failed(shell, capsys, tmp_path):
+    from l10_params.testing import explain_errors
+
+    shell.run_cell("import mxnet as mx\nfrom mxnet import npx\nfrom mxnet.gluon import nn\n"
+                   "from l10_params import testing\n"
+                   "a = nn.Dense(3, in_units=2); a.initialize(mx.init.One())\n"
+                   "b = nn.Dense(3, in_units=2); b.initialize()", store_history=True)
+    explain_errors()
+    explain_errors()  # again, as a notebook run twice does: still one record per cell
+    records = [cb for cb in shell.events.callbacks["post_run_cell"]
+               if getattr(cb, "__qualname__", "") == "_Cells.record"]
+    assert len(records) == 1
+    test = "testing.assert_params_equal(a, b, names=('a', 'b'))"
+    _run(shell, capsys, "1 / 0\nb.weight.set_data(a.weight.data())")  # the answer stops early
+    n = shell.execution_count - 1
+    said = _run(shell, capsys, test)
+    assert (f"AssertionError: b differs from a at weight: copy_params(a, b)\n"
+            f"likely: In [{n}] above stopped with an error: fix it first\n"
+            f"In [{n}]: ZeroDivisionError: division by zero\n") in said
+    said = _run(shell, capsys, "c = 1")  # an answer cell that runs: the guess is its own again
+    said = _run(shell, capsys, test)
+    assert "AssertionError: b differs from a" in said and "above stopped" not in said
+    # MXNet's own AssertionError in an answer cell is shown as it is
+    _run(shell, capsys, "1 / 0")
+    said = _run(shell, capsys, "b.weight = a.weight")
+    assert "Overriding Parameter attribute" in said and "likely:" not in said
+    # the MXNet error whose words lack the fix: one layer's file loaded after npx.set_np()
+    path = (tmp_path / "layer.params").as_posix()
+    try:
+        _run(shell, capsys, "npx.set_np()\nc = nn.Dense(3, in_units=2); c.initialize(mx.init.One())"
+                            "\nd = nn.Dense(3, in_units=2); d.initialize()")
+        _run(shell, capsys, f"c.save_parameters({path!r})\nd.load_parameters({path!r})")
+        n = shell.execution_count - 1
+        said = _run(shell, capsys, "testing.assert_params_equal(c, d, names=('c', 'd'))")
+    finally:
+        shell.run_cell("npx.reset_np()")
+    assert (f"likely: In [{n}] above stopped with an error: fix it first\n"
+            f"In [{n}]: TypeError: Cannot assign mx.nd.NDArray to mxnet.numpy.ndarray\n"
+            "MXNet 1.9.1 reads one layer's saved file as nd arrays, which fails after "
+            "npx.set_np(): copy the values with set_data") in said
+    # a missing name whose cell failed: that cell's error
+    _run(shell, capsys, "losses = []\nlosses.append(undefined_loss)")
+    n = shell.execution_count - 1
+    said = _run(shell, capsys, "del losses\nlosses")
+    assert (f"NameError: losses is not defined: the cell that sets it failed; fix it\n"
+            f"In [{n}]: NameError: name 'undefined_loss' is not defined\n") in said
+
+
 def test_explain_errors_outside_ipython_does_nothing():
     from l10_params.testing import explain_errors
 
