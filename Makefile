@@ -97,4 +97,4 @@ grade: install
 	$(BIN)/python notebooks/homework/grade.py course $(if $(JOBS),--jobs $(JOBS)) $(ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-np126 .venv-np2 .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .venv-np126 .venv-np2 .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -22,7 +22,9 @@ from __future__ import annotations
 import argparse
 import copy
 import html
+import json
 import os
+import platform
 import re
 import shutil
 import sys
@@ -32,8 +34,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
-import nbformat
-from nbclient import NotebookClient
+# nbformat, nbclient and nbconvert are imported where they are used: a Ctrl-C while they load
+# is then answered by main() in one line, like any other moment
 
 NOTEBOOKS = Path(__file__).resolve().parent
 ROOT = NOTEBOOKS.parent
@@ -63,10 +65,14 @@ def execute(nb, *, runs: int = 1, kernel_name: str = KERNEL, cwd: Path = NOTEBOO
     """
     # The kernel listens on localhost only; ipykernel's "running over TCP without encryption"
     # warning (one per notebook) would read as a problem, and a cell's error reaches the caller
-    # as CellExecutionError, not through the kernel's log: it logs errors only.
+    # as CellExecutionError, not through the kernel's log. A kernel shut down while busy (after
+    # Ctrl-C) logs errors about its closed sockets that mean nothing here: it logs only what is
+    # critical, as the grading kernels do.
+    from nbclient import NotebookClient
+
     client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout,
                             resources={"metadata": {"path": str(cwd)}},
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     env = {**os.environ, "MATPLOTLIBRC": str(FIGURE_STYLE)}
     copies = []
     with client.setup_kernel(env=env):
@@ -84,19 +90,52 @@ def _inputs_mtime() -> float:
     return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
 
 
+def environment() -> str:
+    """What the kernel runs on: this Python and its prefix (the venv), NumPy, and the MXNet
+    build that ``make install`` recorded in the venv. An executed copy made elsewhere is stale:
+    a deck must not show another venv's paths and versions."""
+    from importlib import metadata
+
+    try:
+        numpy = metadata.version("numpy")
+    except metadata.PackageNotFoundError:
+        numpy = "none"
+    try:
+        record = json.loads((Path(sys.prefix) / "l10_params-venv.json").read_text())
+        build = f"{record['mxnet']} {record['versions'].get('mxnet')}"
+    except (OSError, ValueError, KeyError, AttributeError):
+        build = "not recorded"
+    return f"Python {platform.python_version()} in {sys.prefix}; NumPy {numpy}; MXNet {build}"
+
+
+def _made_in(target: Path) -> Optional[str]:
+    try:
+        return json.loads(target.read_text(encoding="utf-8"))["metadata"]["l10_params"][
+            "environment"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def execute_all(paths: Iterable[Path], out: Path = BUILD / "executed", *,
                 force: bool = False) -> List[Path]:
-    """Execute each notebook once into ``out``; an up-to-date copy is reused unless ``force``."""
+    """Execute each notebook once into ``out``; an up-to-date copy is reused unless ``force``
+    (newer than its notebook, the library and the figure style, and made in this
+    :func:`environment`, which each copy records in its metadata)."""
+    import nbformat
+
     out.mkdir(parents=True, exist_ok=True)
+    here = environment()
     done = []
     for path in paths:
         target = out / path.name
         fresh = (target.exists() and target.stat().st_mtime > path.stat().st_mtime
-                 and target.stat().st_mtime > _inputs_mtime())
+                 and target.stat().st_mtime > _inputs_mtime() and _made_in(target) == here)
         if force or not fresh:
             start = time.perf_counter()
             nb = nbformat.read(str(path), as_version=4)
-            nbformat.write(execute(nb)[0], str(target))
+            ran = execute(nb)[0]
+            ran.metadata["l10_params"] = {"environment": here}
+            nbformat.write(ran, str(target))
             print(f"executed {path.name} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
         done.append(target)
     return done
@@ -154,6 +193,7 @@ def copy_reveal(dest: Path) -> Path:
 
 def slides(executed: Sequence[Path], out: Path, lang: str) -> List[Path]:
     """One reveal.js deck per executed notebook in ``out/<lang>/NN-topic.slides.html``."""
+    import nbformat
     from nbconvert.exporters import SlidesExporter
 
     if lang not in LANGS:
@@ -279,6 +319,7 @@ def site(executed: Sequence[Path], out: Path) -> Path:
     ``out/index.html``, the English index. Every page links to the index, the previous and the
     next notebook, its deck and the same page in the other language. Returns ``out/index.html``.
     """
+    import nbformat
     from nbconvert.exporters import HTMLExporter
 
     out.mkdir(parents=True, exist_ok=True)
@@ -318,21 +359,54 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("what", choices=["slides", "site"])
     parser.add_argument("--lang", choices=LANGS, default="en", help="the decks' language")
     parser.add_argument("--force", action="store_true", help="execute every notebook again")
+    parser.add_argument("--build", type=Path, default=BUILD, metavar="DIR",
+                        help="where executed/, slides/ and site/ go (default: build/)")
     args = parser.parse_args(argv)
-    start = time.perf_counter()
-    executed = execute_all(notebook_paths(), force=args.force)
+    try:
+        return _publish(args)
+    except KeyboardInterrupt:
+        print(f"publish.py {args.what}: stopped; the executed notebooks written so far are "
+              "complete and kept, and the next run does the rest", file=sys.stderr)
+        return 130
+
+
+def _publish(args) -> int:
+    start, began = time.perf_counter(), time.time()
+    executed = execute_all(notebook_paths(), args.build / "executed", force=args.force)
+    where = args.build / ("slides" if args.what == "slides" else "site")
     if args.what == "slides":
-        made = slides(executed, BUILD / "slides", args.lang)
-        count = len(made)
+        made = slides(executed, where, args.lang)
+        written = made
     else:
-        made = [site(executed, BUILD / "site")]  # its index: open it
-        count = sum(1 for _ in (BUILD / "site").rglob("*.html"))
+        made = [site(executed, where)]  # its index: open it
+        written = [p for p in where.rglob("*.html") if p.stat().st_mtime >= began - 1]
     for path in made:
-        print(path.relative_to(ROOT))
-    where = (BUILD / ("slides" if args.what == "slides" else "site")).relative_to(ROOT)
-    print(f"{args.what}: {count} HTML file(s) in {where}/ in "
+        print(_shown(path))
+    print(f"{args.what}: {len(written)} HTML file(s) written in {_shown(where)}/ in "
           f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
+    # the other language's decks are not stale: make slides writes one language per run
+    stale = stale_pages(where / args.lang if args.what == "slides" else where, written)
+    if stale:
+        print(f"{args.what}: left as they were, not written by this run: "
+              f"{', '.join(p.relative_to(where).as_posix() for p in stale)} (remove them "
+              "before you publish the folder)", file=sys.stderr)
     return 0
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when inside it (build/slides/en/...)."""
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def stale_pages(where: Path, written: Sequence[Path]) -> List[Path]:
+    """HTML files in ``where`` that this run did not write, outside the copied reveal.js (a
+    page of a renamed notebook, a file someone put there): reported, never removed."""
+    keep = {p.resolve() for p in written}
+    return sorted(p for p in where.rglob("*.html")
+                  if REVEAL_DIR not in p.relative_to(where).parts and p.resolve() not in keep)
 
 
 if __name__ == "__main__":

@@ -334,6 +334,28 @@ def test_no_submissions_is_one_line(tmp_path):
     assert "Traceback" not in run.stderr
 
 
+def test_misplaced_or_no_notebooks_are_named_and_nothing_is_created(tmp_path):
+    """An empty submitted/, or notebooks in the wrong place: each folder is named with where
+    its notebook must go, nothing is graded, and no gradebook or release is created."""
+    (tmp_path / "submitted").mkdir()
+    run = run_grade("course", "--course", tmp_path, timeout=60)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr == (f"homework: no submissions in {tmp_path / 'submitted'}: put each "
+                          f"student's notebook at {tmp_path}/submitted/<student>/params/"
+                          "params.ipynb (or use nbgrader collect)\n")
+    (tmp_path / "submitted" / "alice").mkdir()
+    shutil.copy(CATALOGUE / "plain-gluon.ipynb", tmp_path / "submitted" / "alice" / "params.ipynb")
+    (tmp_path / "submitted" / "bob" / "params").mkdir(parents=True)
+    run = run_grade("course", "--course", tmp_path, timeout=60)
+    assert run.returncode == 1
+    assert run.stdout.splitlines() == [
+        "alice: no params/params.ipynb in submitted/alice (it holds params.ipynb); not graded: "
+        "move the notebook to submitted/alice/params/params.ipynb",
+        "bob: no params/params.ipynb in submitted/bob (no notebook in it); not graded: move "
+        "the notebook to submitted/bob/params/params.ipynb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["submitted"]
+
+
 # -- make homework: the samples, in their own folder ----------------------------------------
 
 @pytest.fixture(scope="module")

@@ -495,3 +495,62 @@ def test_executing_a_notebook_prints_no_kernel_warning(tmp_path):
                          timeout=300, cwd=tmp_path)
     assert run.returncode == 0 and run.stdout == "42\n", run.stdout + run.stderr
     assert "WARNING" not in run.stderr and "encryption" not in run.stderr, run.stderr
+
+
+def test_stale_pages_are_reported_not_removed(tmp_path):
+    """A page this run did not write (a renamed notebook's, a file someone put there) is
+    named, outside the copied reveal.js, and left in place."""
+    written = [tmp_path / "en" / "01-access.html", tmp_path / "index.html"]
+    old = [tmp_path / "en" / "99-removed.html"]
+    reveal = [tmp_path / "reveal.js" / "plugin" / "notes" / "speaker-view.html"]
+    for path in written + old + reveal:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("<html></html>", encoding="utf-8")
+    assert publish.stale_pages(tmp_path, written) == old
+    assert all(p.is_file() for p in old)
+
+
+@needs_kernel
+def test_an_executed_copy_from_another_environment_is_executed_again(tmp_path, capsys):
+    """A deck must not show another venv's paths and versions: a copy made elsewhere (another
+    Python, venv, NumPy or MXNet build) is stale; one made here is reused."""
+    source = tmp_path / "01-env.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import sys\nprint(sys.prefix)")]), str(source))
+    out = tmp_path / "executed"
+    target, = publish.execute_all([source], out)
+    assert "executed 01-env.ipynb" in capsys.readouterr().err
+    made = nbformat.read(str(target), as_version=4)
+    assert made.metadata["l10_params"]["environment"] == publish.environment()
+    assert "Python " in publish.environment() and "NumPy " in publish.environment()
+    publish.execute_all([source], out)
+    assert "executed" not in capsys.readouterr().err  # same environment: reused
+    made.metadata["l10_params"]["environment"] = "Python 3.13.0 in /elsewhere/.venv; ..."
+    nbformat.write(made, str(target))
+    publish.execute_all([source], out)
+    assert "executed 01-env.ipynb" in capsys.readouterr().err
+    assert nbformat.read(str(target), as_version=4).metadata["l10_params"]["environment"] == \
+        publish.environment()
+
+
+@needs_kernel
+def test_ctrl_c_while_publishing_says_one_line(tmp_path):
+    """Ctrl-C at any moment of make slides: one line and exit 130, no traceback, and no
+    executed copy half written."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "notebooks" / "publish.py"), "slides", "--build",
+         str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(4)  # past the imports, into the first notebook's kernel
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (out, err)
+    said = [line for line in err.strip().splitlines() if not line.startswith("executed ")]
+    assert said == [
+        "publish.py slides: stopped; the executed notebooks written so far are complete and "
+        "kept, and the next run does the rest"], err
+    for path in (tmp_path / "executed").glob("*.ipynb"):
+        assert nbformat.read(str(path), as_version=4).metadata["l10_params"]  # whole copies

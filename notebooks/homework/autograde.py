@@ -244,11 +244,35 @@ class Course:
 # -- what is there to grade -----------------------------------------------------------------
 
 def submissions(root: pathlib.Path) -> List[str]:
-    """The students with a ``submitted/<student>/params/`` folder, sorted."""
+    """The students with a ``submitted/<student>/params/params.ipynb``, sorted."""
     folder = root / "submitted"
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if (p / ASSIGNMENT).is_dir())
+    return sorted(p.name for p in folder.iterdir() if (p / ASSIGNMENT / NOTEBOOK).is_file())
+
+
+def misplaced(root: pathlib.Path) -> List[str]:
+    """One line for each folder of ``submitted/`` that holds no ``params/params.ipynb``: what
+    it holds instead and where the notebook must go (it is not graded)."""
+    folder = root / "submitted"
+    if not folder.is_dir():
+        return []
+    lines = []
+    for p in sorted(folder.iterdir()):
+        if (p / ASSIGNMENT / NOTEBOOK).is_file():
+            continue
+        if not p.is_dir():
+            lines.append(f"{p.name}: a file, not a student's folder; not graded (each "
+                         f"student's notebook goes to submitted/<student>/{ASSIGNMENT}/{NOTEBOOK})")
+            continue
+        found = sorted(q.relative_to(p).as_posix() for q in p.rglob("*.ipynb")
+                       if ".ipynb_checkpoints" not in q.parts)
+        lines.append(f"{p.name}: no {ASSIGNMENT}/{NOTEBOOK} in submitted/{p.name}"
+                     + (f" (it holds {', '.join(found[:3])})" if found else " (it is empty)"
+                        if not any(p.iterdir()) else " (no notebook in it)")
+                     + f"; not graded: move the notebook to "
+                     f"submitted/{p.name}/{ASSIGNMENT}/{NOTEBOOK}")
+    return lines
 
 
 def graded(course: Course, students: Iterable[str]) -> Dict[str, dict]:

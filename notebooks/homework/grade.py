@@ -52,6 +52,7 @@ from autograde import (  # noqa: E402
     changed_since_graded,
     graded,
     kernel_problem,
+    misplaced,
     submissions,
 )
 
@@ -250,6 +251,12 @@ def grade_course(root: pathlib.Path, jobs: int, regrade=(), feedback: bool = Fal
             f"no submissions: {root / 'submitted'} does not exist; put each student's notebook "
             f"at {root}/submitted/<student>/{ASSIGNMENT}/{NOTEBOOK} (or use nbgrader collect)")
     students = submissions(root)
+    for line in misplaced(root):
+        out(line)
+    if not students:
+        raise FileNotFoundError(
+            f"no submissions in {root / 'submitted'}: put each student's notebook at "
+            f"{root}/submitted/<student>/{ASSIGNMENT}/{NOTEBOOK} (or use nbgrader collect)")
     unknown = [s for s in regrade if s not in students]
     if unknown:
         raise FileNotFoundError(f"--regrade {' '.join(unknown)}: no such submission in "
