@@ -23,6 +23,7 @@ import argparse
 import copy
 import html
 import json
+import logging
 import os
 import platform
 import re
@@ -365,6 +366,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return _publish(args)
     except KeyboardInterrupt:
+        # The cell's task that Ctrl-C left behind may finish during the kernel's shutdown
+        # with nbclient's DeadKernelError; asyncio would log it as "Task exception was never
+        # retrieved" (a traceback) when the task is freed, after this line. It means nothing.
+        logging.getLogger("asyncio").disabled = True
         print(f"publish.py {args.what}: stopped; the executed notebooks written so far are "
               "complete and kept, and the next run does the rest", file=sys.stderr)
         return 130

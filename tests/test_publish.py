@@ -554,3 +554,39 @@ def test_ctrl_c_while_publishing_says_one_line(tmp_path):
         "kept, and the next run does the rest"], err
     for path in (tmp_path / "executed").glob("*.ipynb"):
         assert nbformat.read(str(path), as_version=4).metadata["l10_params"]  # whole copies
+
+
+@needs_kernel
+def test_ctrl_c_while_a_cell_runs_says_one_line(tmp_path):
+    """Ctrl-C while the kernel runs a cell (the usual moment: a notebook takes seconds): the
+    same one line, not asyncio's 'Task exception was never retrieved' of the cell's task."""
+    import signal
+    import time
+
+    started = tmp_path / "cell-started"
+    source = tmp_path / "01-slow.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(120)")]),
+        str(source))
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('publish', {str(ROOT / 'notebooks' / 'publish.py')!r})\n"
+        "publish = importlib.util.module_from_spec(spec); spec.loader.exec_module(publish)\n"
+        f"publish.notebook_paths = lambda: [publish.Path({str(source)!r})]\n"
+        f"sys.exit(publish.main(['slides', '--build', {str(tmp_path / 'build')!r}]))\n",
+        encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert started.exists(), proc.communicate(timeout=60)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (out, err)
+    assert err.strip().splitlines() == [
+        "publish.py slides: stopped; the executed notebooks written so far are complete and "
+        "kept, and the next run does the rest"], err
+    assert not list((tmp_path / "build" / "executed").glob("*.ipynb"))  # none half written

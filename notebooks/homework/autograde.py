@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import json
+import logging
 import multiprocessing
 import os
 import pathlib
@@ -352,6 +353,13 @@ def changed_since_graded(root: pathlib.Path, student: str) -> bool:
 
 # -- the workers ----------------------------------------------------------------------------
 
+def quiet_asyncio() -> None:
+    """Once a stop is asked for: the cell's task left behind may end with nbclient's
+    DeadKernelError while the kernel shuts down, which asyncio logs as "Task exception was
+    never retrieved" (a traceback) when the task is freed. It means nothing then."""
+    logging.getLogger("asyncio").disabled = True
+
+
 def _worker(root: str, todo, results, feedback: bool, env: Dict[str, str]) -> None:
     """One process: autograde (and write feedback for) students from ``todo`` until None.
 
@@ -366,6 +374,7 @@ def _worker(root: str, todo, results, feedback: bool, env: Dict[str, str]) -> No
         if stopping:
             return
         stopping.append(signum)
+        quiet_asyncio()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
@@ -441,6 +450,7 @@ def autograde_all(course: Course, students: List[str], jobs: int, feedback: bool
 
         def interrupt(signum, frame):
             stopped.append(signum)
+            quiet_asyncio()
             raise KeyboardInterrupt
 
         previous = signal.signal(signal.SIGINT, interrupt)
