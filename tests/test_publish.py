@@ -365,6 +365,8 @@ def test_site_index_lists_every_notebook_in_each_language(build):
         for title, description in zip(titles, descriptions):
             assert title and title in html.unescape(text)
             assert bool(CJK.search(description)) == (lang == "zh"), description
+            # it says what this notebook does, not where another one left off
+            assert not re.match(r"(Notebook|笔记本) ?\d", html.unescape(description)), description
         _local(path, page.loads)
         _styles_are_local(text, path.name)
 
