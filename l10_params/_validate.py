@@ -134,7 +134,7 @@ def require_initialized(p: gluon.Parameter, path: Optional[str] = None) -> None:
         raise RuntimeError(no_values_message(p, path))
 
 
-def trainable(params: gluon.ParameterDict, what: str = "pattern") -> gluon.ParameterDict:
+def trainable(params: gluon.ParameterDict, what: str = "the selection") -> gluon.ParameterDict:
     """The parameters of ``params`` that can train; ``ValueError`` when none can.
 
     BatchNorm's ``running_mean``/``running_var`` and constants are made with

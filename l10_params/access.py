@@ -190,7 +190,7 @@ def set_attr(net, select: Optional[str] = None, *, exclude: Optional[str] = None
     attrs = _validate_attrs(attrs)
     params = _select(net, select, exclude=exclude, by=by)
     if attrs.get("grad_req", "null") != "null":  # Gluon would keep 'null' on these
-        params = trainable(params)
+        params = trainable(params, "the net" if select is None else f"select={select!r}")
     for p in params.values():
         for key, value in attrs.items():
             setattr(p, key, value)
@@ -210,7 +210,7 @@ def freeze(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
     >>> net[0].weight.grad_req, net[1].weight.grad_req
     ('null', 'write')
     """
-    return set_attr(_select(net, select, exclude=exclude, by=by), grad_req="null")
+    return set_attr(net, select, exclude=exclude, by=by, grad_req="null")
 
 
 def unfreeze(net, select: Optional[str] = None, *, exclude: Optional[str] = None,
@@ -225,4 +225,4 @@ def unfreeze(net, select: Optional[str] = None, *, exclude: Optional[str] = None
     """
     # BatchNorm's running statistics and constants stay 'null' whatever is set: set_attr
     # leaves them out (a ValueError when nothing else is selected)
-    return set_attr(_select(net, select, exclude=exclude, by=by), grad_req="write")
+    return set_attr(net, select, exclude=exclude, by=by, grad_req="write")

@@ -151,9 +151,11 @@ def test_set_attr_grad_req_leaves_out_what_never_trains():
     set_attr neither lists them as set nor accepts a selection of only them."""
     net, _ = convbn()
     before = checksum(net)
-    with pytest.raises(ValueError, match=r"selects only parameters that never train "
-                                         r"\(batchnorm0_running_mean: running statistics"):
+    with pytest.raises(ValueError, match=r"^select='\.\*running_mean' selects only parameters "
+                                         r"that never train \(batchnorm0_running_mean: "):
         set_attr(net, ".*running_mean", grad_req="write")
+    with pytest.raises(ValueError, match=r"^select='\.\*running_var' selects only parameters"):
+        unfreeze(net, ".*running_var")  # the user's select, not set_attr's inner call
     assert checksum(net) == before
     assert set_attr(net, ".*", grad_req="add") == [
         "conv0_weight", "conv0_bias", "batchnorm0_gamma", "batchnorm0_beta"]
