@@ -38,6 +38,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -246,6 +247,23 @@ def _make_workdir() -> Tuple[str, int]:
     return path, fd
 
 
+_OWN_FILE = re.compile(r"(?:(?:scheduler|server|worker)\d+\.(?:out|err)|"
+                       + re.escape(_LOCK) + r"(?:\.new)?)")
+
+
+def _launchers_own(path: str) -> bool:
+    """True for a real folder of this user that holds only files a launcher writes."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+            return False
+        with os.scandir(path) as it:
+            return all(e.is_file(follow_symlinks=False) and _OWN_FILE.fullmatch(e.name)
+                       for e in it)
+    except OSError:
+        return False
+
+
 def _newest_change(path: str) -> float:
     times = [os.stat(path).st_mtime]
     with os.scandir(path) as it:
@@ -257,13 +275,16 @@ def _clean_stale_workdirs() -> List[str]:
     """Remove the ``l10-dist-*`` folders of launchers that are gone; return their paths.
 
     A folder whose lock is held belongs to a run that is alive and is left alone; so is a
-    folder of another user. A folder without a lock file (made by an older version, or being
-    made right now) is removed only when nothing in it changed for 10 minutes.
+    folder of another user, a symbolic link, and a folder holding anything a launcher does not
+    write (a person's own ``l10-dist-notes``). A folder without a lock file (made by an older
+    version, or being made right now) is removed only when nothing in it changed for 10 minutes.
     """
     if fcntl is None:  # pragma: no cover
         return []
     removed = []
     for path in glob.glob(os.path.join(tempfile.gettempdir(), _PREFIX + "*")):
+        if not _launchers_own(path):
+            continue
         try:
             fd = os.open(os.path.join(path, _LOCK), os.O_RDONLY)
         except FileNotFoundError:

@@ -362,6 +362,27 @@ def test_stale_folders_go_live_ones_stay(own_tmp):
     assert distributed._clean_stale_workdirs() == [path]
 
 
+def test_a_folder_a_person_made_is_never_removed(own_tmp):
+    """Only folders holding nothing but a launcher's files go: a person's own folder with the
+    prefix, a symbolic link to one, another kind of file, all stay, however long untouched."""
+    notes = _folder(own_tmp, "l10-dist-notes", age=11 * 60)
+    (notes / "notes.txt").write_text("mine")
+    nested = _folder(own_tmp, "l10-dist-nested", age=11 * 60)
+    (nested / "worker0.out").unlink()
+    (nested / "data").mkdir()
+    target = _folder(own_tmp, "mine", age=11 * 60)  # only a launcher's file names inside
+    (own_tmp / "l10-dist-link").symlink_to(target)
+    (own_tmp / "l10-dist-file").write_text("")
+    dead, dead_fd = distributed._make_workdir()
+    os.close(dead_fd)
+    (pathlib.Path(dead) / "submission.ipynb").write_text("{}")  # a person's file put there
+    for p in (notes, nested, target):
+        os.utime(p, (time.time() - 11 * 60, time.time() - 11 * 60))
+    assert distributed._clean_stale_workdirs() == []
+    assert (notes / "notes.txt").is_file() and (nested / "data").is_dir()
+    assert (target / "worker0.out").is_file() and (pathlib.Path(dead) / "submission.ipynb").is_file()
+
+
 def test_signals_are_taken_over_only_while_a_run_lasts():
     if threading.current_thread() is not threading.main_thread():  # pragma: no cover
         pytest.skip("signal handlers live in the main thread")
