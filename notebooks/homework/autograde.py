@@ -268,11 +268,14 @@ def misplaced(root: pathlib.Path) -> List[str]:
             continue
         found = sorted(q.relative_to(p).as_posix() for q in p.rglob("*.ipynb")
                        if ".ipynb_checkpoints" not in q.parts)
-        lines.append(f"{p.name}: no {ASSIGNMENT}/{NOTEBOOK} in submitted/{p.name}"
-                     + (f" (it holds {', '.join(found[:3])})" if found else " (it is empty)"
-                        if not any(p.iterdir()) else " (no notebook in it)")
-                     + f"; not graded: move the notebook to "
-                     f"submitted/{p.name}/{ASSIGNMENT}/{NOTEBOOK}")
+        if found:
+            holds = f"it holds {', '.join(found[:3])}"
+        elif any(p.iterdir()):
+            holds = "no notebook in it"
+        else:
+            holds = "it is empty"
+        lines.append(f"{p.name}: no {ASSIGNMENT}/{NOTEBOOK} in submitted/{p.name} ({holds}); "
+                     f"not graded: move the notebook to submitted/{p.name}/{ASSIGNMENT}/{NOTEBOOK}")
     return lines
 
 

@@ -246,17 +246,16 @@ def samples_main(args) -> int:
 def grade_course(root: pathlib.Path, jobs: int, regrade=(), feedback: bool = False,
                  out=print) -> dict:
     """Autograde every submission of ``root`` not graded yet (and ``regrade``)."""
-    if not (root / "submitted").is_dir():
-        raise FileNotFoundError(
-            f"no submissions: {root / 'submitted'} does not exist; put each student's notebook "
-            f"at {root}/submitted/<student>/{ASSIGNMENT}/{NOTEBOOK} (or use nbgrader collect)")
     students = submissions(root)
     for line in misplaced(root):
         out(line)
     if not students:
+        where = root / "submitted"
+        head = (f"no submissions in {where}:" if where.is_dir()
+                else f"no submissions: {where} does not exist;")
         raise FileNotFoundError(
-            f"no submissions in {root / 'submitted'}: put each student's notebook at "
-            f"{root}/submitted/<student>/{ASSIGNMENT}/{NOTEBOOK} (or use nbgrader collect)")
+            f"{head} put each student's notebook at {root}/submitted/<student>/{ASSIGNMENT}/"
+            f"{NOTEBOOK} (or use nbgrader collect)")
     unknown = [s for s in regrade if s not in students]
     if unknown:
         raise FileNotFoundError(f"--regrade {' '.join(unknown)}: no such submission in "
