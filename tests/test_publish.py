@@ -483,16 +483,26 @@ def test_make_lab_takes_a_port_and_hides_the_publishing_files():
     assert "etc/jupyter/instructor" in teacher
 
 
+def _publish_script(folder: Path, body: str) -> Path:
+    """A script in ``folder`` that loads notebooks/publish.py as ``publish``, then runs
+    ``body``: publish.py in a process of its own, as make slides runs it."""
+    script = folder / "run.py"
+    script.write_text(
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('publish', "
+        f"{str(ROOT / 'notebooks' / 'publish.py')!r})\n"
+        "publish = importlib.util.module_from_spec(spec); spec.loader.exec_module(publish)\n"
+        + body, encoding="utf-8")
+    return script
+
+
 @needs_kernel
 def test_executing_a_notebook_prints_no_kernel_warning(tmp_path):
     """make slides and make site say what they made, not ipykernel's TCP warning per notebook."""
-    script = tmp_path / "run.py"
-    script.write_text(
-        "import importlib.util, sys, nbformat\n"
-        f"spec = importlib.util.spec_from_file_location('publish', {str(ROOT / 'notebooks' / 'publish.py')!r})\n"
-        "publish = importlib.util.module_from_spec(spec); spec.loader.exec_module(publish)\n"
+    script = _publish_script(
+        tmp_path, "import nbformat\n"
         "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('print(6 * 7)')])\n"
-        "print(publish.execute(nb)[0].cells[0].outputs[0]['text'], end='')\n", encoding="utf-8")
+        "print(publish.execute(nb)[0].cells[0].outputs[0]['text'], end='')\n")
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          timeout=300, cwd=tmp_path)
     assert run.returncode == 0 and run.stdout == "42\n", run.stdout + run.stderr
@@ -570,14 +580,9 @@ def test_ctrl_c_while_a_cell_runs_says_one_line(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(120)")]),
         str(source))
-    script = tmp_path / "run.py"
-    script.write_text(
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('publish', {str(ROOT / 'notebooks' / 'publish.py')!r})\n"
-        "publish = importlib.util.module_from_spec(spec); spec.loader.exec_module(publish)\n"
-        f"publish.notebook_paths = lambda: [publish.Path({str(source)!r})]\n"
-        f"sys.exit(publish.main(['slides', '--build', {str(tmp_path / 'build')!r}]))\n",
-        encoding="utf-8")
+    script = _publish_script(
+        tmp_path, f"publish.notebook_paths = lambda: [publish.Path({str(source)!r})]\n"
+        f"sys.exit(publish.main(['slides', '--build', {str(tmp_path / 'build')!r}]))\n")
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=tmp_path,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
